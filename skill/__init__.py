@@ -1,0 +1,1 @@
+"""Neck relief coach: an Alexa skill about safe massage for occipital neuralgia."""

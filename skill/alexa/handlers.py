@@ -1,0 +1,164 @@
+"""Request handlers: each reads the request, calls one :class:`~skill.coach.Coach` method, responds.
+
+Intents map to coach actions in one table, so adding an intent is one line and every intent in
+the interaction model can be checked to have a handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_intent_name, get_request_type, get_slot
+from ask_sdk_model import Response
+
+from skill.alexa.respond import PROFILE_KEY, respond
+from skill.coach import Coach
+from skill.config import SkillConfig
+from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
+from skill.intents import topic_intent_name
+from skill.profile import Profile
+from skill.speech.plan import Plan
+from skill.speech.ssml import render_body
+from skill.text import normalise
+
+logger = logging.getLogger("skill.alexa")
+Action = Callable[[Coach, HandlerInput], object]
+
+
+def content_for(handler_input: HandlerInput) -> LocaleContent:
+    """The request's locale content, or the default locale's for a locale we do not ship."""
+    locale = getattr(handler_input.request_envelope.request, "locale", None) or DEFAULT_LOCALE
+    return load(locale if locale in available_locales() else DEFAULT_LOCALE)
+
+
+def slot_text(handler_input: HandlerInput, name: str) -> str | None:
+    slot = get_slot(handler_input, name) if handler_input.request_envelope.request.object_type == "IntentRequest" \
+        else None
+    return slot.value if slot is not None and slot.value else None
+
+
+def routine_slot(handler_input: HandlerInput, content: LocaleContent) -> tuple[str | None, bool]:
+    """The routine id named in the ``routine`` slot: entity resolution first, then our own synonyms.
+
+    Returns (id or None, whether something unrecognised was said).
+    """
+    slot = get_slot(handler_input, "routine")
+    if slot is None or not slot.value:
+        return None, False
+    resolutions = getattr(slot, "resolutions", None)
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        if getattr(getattr(authority.status, "code", None), "value", "") == "ER_SUCCESS_MATCH" and authority.values:
+            routine_id = authority.values[0].value.id
+            if routine_id in content.routines:
+                return routine_id, False
+    said = normalise(slot.value)
+    for routine in content.routines.values():
+        names = {routine.id, normalise(routine.title), *(normalise(s) for s in routine.synonyms)}
+        if said in names or any(name and name in said for name in names):
+            return routine.id, False
+    return None, True
+
+
+def _start_routine(coach: Coach, handler_input: HandlerInput) -> object:
+    routine_id, unknown = routine_slot(handler_input, coach.content)
+    return coach.start_routine(routine_id, unknown=unknown)
+
+
+INTENT_ACTIONS: dict[str, Action] = {
+    "AskQuestionIntent": lambda c, h: c.question(slot_text(h, "question")),
+    "StartRoutineIntent": _start_routine,
+    "MoreIntent": lambda c, h: c.more(),
+    "SlowerIntent": lambda c, h: c.change_pace(-1),
+    "FasterIntent": lambda c, h: c.change_pace(+1),
+    "ProgressIntent": lambda c, h: c.progress(),
+    "AMAZON.HelpIntent": lambda c, h: c.help(),
+    "AMAZON.FallbackIntent": lambda c, h: c.fallback(),
+    "AMAZON.StopIntent": lambda c, h: c.stop(),
+    "AMAZON.CancelIntent": lambda c, h: c.stop(),
+    "AMAZON.NavigateHomeIntent": lambda c, h: c.stop(),
+    "AMAZON.YesIntent": lambda c, h: c.yes(),
+    "AMAZON.NoIntent": lambda c, h: c.no(),
+    "AMAZON.RepeatIntent": lambda c, h: c.repeat(),
+    "AMAZON.PauseIntent": lambda c, h: c.pause(),
+    "AMAZON.ResumeIntent": lambda c, h: c.resume(),
+    "AMAZON.NextIntent": lambda c, h: c.next_step(),
+    "AMAZON.PreviousIntent": lambda c, h: c.previous_step(),
+    "AMAZON.StartOverIntent": lambda c, h: c.start_over(),
+}
+
+
+def make_coach(handler_input: HandlerInput, config: SkillConfig) -> Coach:
+    content = content_for(handler_input)
+    attrs = handler_input.attributes_manager
+    session = dict(attrs.session_attributes or {}) if handler_input.request_envelope.session else {}
+    profile = attrs.request_attributes.get(PROFILE_KEY) or Profile()
+    rng = random.Random(config.seed) if config.seed is not None else random.Random()
+    return Coach(content, profile, session, now=int(time.time()), rng=rng)
+
+
+class CoachHandler(AbstractRequestHandler):
+    """One handler class for every request type and intent the coach knows, keyed by name."""
+
+    def __init__(self, config: SkillConfig, request_type: str, action: Action, intent: str | None = None) -> None:
+        self.config = config
+        self.request_type = request_type
+        self.intent = intent
+        self.action = action
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        if get_request_type(handler_input) != self.request_type:
+            return False
+        return self.intent is None or get_intent_name(handler_input) == self.intent
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        coach = make_coach(handler_input, self.config)
+        return respond(handler_input, self.action(coach, handler_input), self.config)
+
+
+def handlers(config: SkillConfig) -> list[AbstractRequestHandler]:
+    """Every handler, most specific first; the last one answers any intent we do not know."""
+    out: list[AbstractRequestHandler] = [
+        CoachHandler(config, "LaunchRequest", lambda c, h: c.launch()),
+        CoachHandler(config, "SessionEndedRequest", lambda c, h: c.session_ended()),
+    ]
+    out += [CoachHandler(config, "IntentRequest", action, name) for name, action in INTENT_ACTIONS.items()]
+    out += [CoachHandler(config, "IntentRequest", _topic_action(t), topic_intent_name(t))
+            for t in load(DEFAULT_LOCALE).topics]
+    out.append(CoachHandler(config, "IntentRequest", lambda c, h: c.unknown_intent()))
+    return out
+
+
+def _topic_action(topic_id: str) -> Action:
+    return lambda c, h: c.topic(topic_id)
+
+
+def handled_intents() -> set[str]:
+    """Intent names with a dedicated handler (used by the model-vs-code test)."""
+    return set(INTENT_ACTIONS) | {topic_intent_name(t) for t in load(DEFAULT_LOCALE).topics}
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):
+    """Any error still gets valid, calm speech and an open session; the details go to the log only."""
+
+    def __init__(self, config: SkillConfig) -> None:
+        self.config = config
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        logger.error("unhandled %s while handling %s", type(exception).__name__,
+                     get_request_type(handler_input), exc_info=exception)
+        try:
+            content = content_for(handler_input)
+            speech, reprompt = content.prompt("error"), content.prompt("error_reprompt")
+        except Exception:  # the content itself may be what failed
+            speech, reprompt = "Sorry, something went wrong. Please try again.", "Please try again."
+        builder = handler_input.response_builder
+        builder.speak(render_body(Plan.of(speech))).ask(render_body(Plan.of(reprompt)))
+        return builder.response

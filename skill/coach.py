@@ -1,0 +1,392 @@
+"""The conversation, as pure decisions: what to say, what to remember, whether to keep listening.
+
+Every intent the skill handles is one method here. Methods read the request's facts (text, slot
+values) and the current state (session attributes, the user's profile) and return a :class:`Turn`;
+they never touch the ASK SDK, so the whole conversation is testable without envelopes.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from skill.content import LocaleContent, Topic
+from skill.profile import Profile, Unfinished
+from skill.ranker import Ranker, load_lexicon
+from skill.routine.compose import Style
+from skill.routine.state import RoutineState
+from skill.safety import screen
+from skill.speech.estimate import estimate_seconds
+from skill.speech.plan import PACE_ORDER, PACES, Plan, Silence
+from skill.text import number_words
+
+RED_FLAGS = "red_flags"
+
+
+@dataclass(frozen=True)
+class Card:
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One response. ``reprompt`` is ``None`` exactly when the session ends."""
+
+    speech: Plan
+    session: dict[str, Any]
+    profile: Profile
+    reprompt: Plan | None = None
+    timed: Plan | None = None
+    card: Card | None = None
+
+    @property
+    def ends_session(self) -> bool:
+        return self.reprompt is None
+
+
+_RANKERS: dict[str, Ranker] = {}
+
+
+def ranker_for(content: LocaleContent) -> Ranker:
+    """One ranker per locale, built on first use (building costs a few milliseconds)."""
+    if content.locale not in _RANKERS:
+        topics = {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
+        _RANKERS[content.locale] = Ranker(topics, load_lexicon(content.locale.split("-")[0]))
+    return _RANKERS[content.locale]
+
+
+@dataclass
+class Coach:
+    """The conversation for one request. Build it, call one method, send the returned turn."""
+
+    content: LocaleContent
+    profile: Profile
+    session: dict[str, Any] = field(default_factory=dict)
+    now: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    # ----- helpers -------------------------------------------------------------------------------
+    @property
+    def rate(self) -> int:
+        return int(PACES[self.profile.pace]["rate"])
+
+    def say(self, *texts: str | None) -> Plan:
+        """Plain prompts at the user's pace: calm by default, slower or faster when they asked."""
+        return Plan.of(*texts, rate=self.rate)
+
+    def p(self, key: str, **values: Any) -> str:
+        return self.content.prompt(key, self.rng, **values)
+
+    def _session(self, **changes: Any) -> dict[str, Any]:
+        """A copy of the session attributes with ``changes``; a value of ``None`` removes the key."""
+        out = dict(self.session)
+        for key, value in changes.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = value
+        return out
+
+    def _turn(self, speech: Plan, reprompt: Plan | None, *, card: Card | None = None, timed: Plan | None = None,
+              profile: Profile | None = None, **session: Any) -> Turn:
+        if reprompt is not None and "last_speech" not in session and timed is None:
+            session["last_speech"] = speech.text()
+        return Turn(speech, self._session(**session), profile or self.profile, reprompt, timed, card)
+
+    @property
+    def routine(self) -> RoutineState | None:
+        counts = {r: len(v.steps) for r, v in self.content.routines.items()}
+        return RoutineState.from_dict(self.session.get("routine"), counts)
+
+    def _open(self, speech: Plan, reprompt_key: str, **kw: Any) -> Turn:
+        return self._turn(speech, self.say(self.p(reprompt_key)), **kw)
+
+    # ----- launch, help, fallback, stop ------------------------------------------------------------
+    def launch(self) -> Turn:
+        parts: list[str] = []
+        profile = self.profile
+        if not profile.disclaimer_heard:
+            parts += [self.p("welcome_first"), self.p("disclaimer")]
+            profile = replace(profile, disclaimer_heard=True)
+        else:
+            parts.append(self.p("welcome_back"))
+        if profile.unfinished:
+            routine = self.content.routines[profile.unfinished.routine]
+            parts.append(self.p("launch_resume", step=number_words(profile.unfinished.step + 1),
+                                routine=routine.title.lower()))
+            return self._turn(self.say(*parts), self.say(self.p("launch_resume", step=number_words(
+                profile.unfinished.step + 1), routine=routine.title.lower())), profile=profile, offer="resume")
+        parts.append(self.p("launch_menu") if not self.profile.disclaimer_heard else self.p("launch_menu_brief"))
+        return self._turn(self.say(*parts), self.say(self.p("launch_menu")), profile=profile)
+
+    def help(self) -> Turn:
+        extra = self._mid_routine_offer()
+        return self._open(self.say(self.p("help"), extra), "help_reprompt", offer=None)
+
+    def fallback(self) -> Turn:
+        extra = self._mid_routine_offer()
+        if extra:
+            return self._turn(self.say(extra), self.say(self.p("continue_reprompt")))
+        return self._open(self.say(self.p("fallback")), "fallback_reprompt", offer=None)
+
+    def stop(self) -> Turn:
+        """Stop or cancel: save the place in a routine, say goodbye, end the session."""
+        state = self.routine
+        parts: list[str] = []
+        profile = self.profile
+        if state:
+            profile = self._save_place(state)
+            parts.append(self.p("stopped_saved", step=number_words(state.step + 1),
+                                routine=self.content.routines[state.id].title.lower()))
+        parts.append(self.p("goodbye"))
+        return self._turn(self.say(*parts), None, profile=profile, routine=None, offer=None)
+
+    def session_ended(self) -> Turn:
+        state = self.routine
+        profile = self._save_place(state) if state else self.profile
+        return Turn(Plan(), self._session(routine=None), profile, None)
+
+    def unknown_intent(self) -> Turn:
+        return self.fallback()
+
+    # ----- questions and answers ------------------------------------------------------------------
+    def question(self, text: str | None) -> Turn:
+        """Free text: the safety screen first, always; then the ranker; then an honest "don't know"."""
+        text = (text or "").strip()
+        if not text:
+            return self.fallback()
+        if screen(text, self.content.locale.split("-")[0]):
+            return self.urgent()
+        match = ranker_for(self.content).best(text)
+        if match is None:
+            examples = self.content.examples
+            listed = ", ".join(examples[:-1]) + f", or {examples[-1]}" if len(examples) > 1 else "".join(examples)
+            extra = self._mid_routine_offer()
+            return self._turn(self.say(self.p("unknown_question", examples=listed), extra),
+                              self.say(extra or self.p("unknown_question_reprompt")), last_topic=None, offer=None)
+        return self.topic(match.topic)
+
+    def urgent(self) -> Turn:
+        """Red-flag text: urgent-care guidance, once, clearly; any running routine is set aside."""
+        topic = self.content.topics[RED_FLAGS]
+        state = self.routine
+        profile = self._save_place(state) if state else self.profile
+        speech = self.say(self.p("urgent_intro"), self.content.fill(topic.answer))
+        return self._turn(speech, self.say(self.p("urgent_reprompt")), card=self._card(topic), profile=profile,
+                          last_topic=RED_FLAGS, offer=None, routine=None)
+
+    def topic(self, topic_id: str) -> Turn:
+        topic = self.content.topics[topic_id]
+        if topic_id == RED_FLAGS:
+            return self.urgent()
+        answer = self.content.fill(topic.answer)
+        extra = self._mid_routine_offer()
+        if extra:
+            follow, offer = extra, "continue"
+        elif topic.offer == "more":
+            follow, offer = self.p("offer_more"), "more"
+        elif topic.offer == "routine":
+            follow, offer = self.p("offer_routine"), "routine"
+        else:
+            follow, offer = self.p("what_next"), None
+        return self._turn(self.say(answer, follow), self.say(follow), card=self._card(topic),
+                          last_topic=topic_id, offer=offer)
+
+    def more(self) -> Turn:
+        topic_id = self.session.get("last_topic")
+        topic = self.content.topics.get(topic_id) if isinstance(topic_id, str) else None
+        follow = self._mid_routine_offer() or self.p("what_next")
+        if topic is None or topic.more is None:
+            return self._turn(self.say(self.p("no_more"), follow), self.say(follow), offer=None)
+        card = Card(topic.title, self.content.fill(topic.more, card=True))
+        offer = "continue" if self.routine else None
+        return self._turn(self.say(self.content.fill(topic.more), follow), self.say(follow), card=card, offer=offer)
+
+    def repeat(self) -> Turn:
+        state = self.routine
+        if state:
+            return self._play(state, max(0, state.step - 1), lead=None)
+        last = self.session.get("last_speech")
+        if not isinstance(last, str) or not last:
+            return self._open(self.say(self.p("nothing_to_repeat"), self.p("launch_menu_brief")), "launch_menu")
+        return self._turn(self.say(last), self.say(self.p("what_next")))
+
+    def _card(self, topic: Topic) -> Card:
+        sources = "\n".join(f"- {s.title}: {s.url}" for s in topic.sources)
+        return Card(topic.title, f"{self.content.fill(topic.card, card=True)}\n\nSources:\n{sources}")
+
+    # ----- yes / no ---------------------------------------------------------------------------------
+    def yes(self) -> Turn:
+        offer = self.session.get("offer")
+        if self.routine and offer not in ("safety_check",):
+            return self.resume()
+        if offer == "more":
+            return self.more()
+        if offer == "routine":
+            return self.choose_routine()
+        if offer == "resume":
+            return self.resume()
+        if offer == "safety_check":
+            pending = self.session.get("pending_routine")
+            self.profile = replace(self.profile, safety_checked=True)
+            self.session = self._session(pending_routine=None, offer=None)
+            return self.start_routine(pending if pending in self.content.routines else None)
+        if offer == "choose_routine":
+            return self.choose_routine()
+        return self._open(self.say(self.p("what_next")), "launch_menu", offer=None)
+
+    def no(self) -> Turn:
+        offer = self.session.get("offer")
+        if offer == "safety_check":
+            speech = self.say(self.p("safety_check_no"), self.p("what_next"))
+            return self._turn(speech, self.say(self.p("what_next")), offer=None, pending_routine=None)
+        if self.routine:
+            return self.pause()
+        if offer in ("more", "routine", "resume", "choose_routine"):
+            return self._turn(self.say(self.p("ok_no"), self.p("what_next")), self.say(self.p("what_next")),
+                              offer=None)
+        return self.stop()
+
+    # ----- routines -------------------------------------------------------------------------------
+    def choose_routine(self) -> Turn:
+        items = [self.p("choose_routine_item", title=r.title, description=r.description)
+                 for r in self.content.routines.values()]
+        speech = self.say(self.p("choose_routine", choices=". ".join(items)))
+        return self._turn(speech, self.say(self.p("choose_routine_reprompt")), offer="choose_routine")
+
+    def start_routine(self, routine_id: str | None, *, unknown: bool = False) -> Turn:
+        if routine_id is None:
+            turn = self.choose_routine()
+            if unknown:
+                return replace(turn, speech=self.say(self.p("unknown_routine")) + turn.speech)
+            return turn
+        if not self.profile.safety_checked:
+            return self._turn(self.say(self.p("safety_check")), self.say(self.p("safety_check_reprompt")),
+                              offer="safety_check", pending_routine=routine_id)
+        state = RoutineState(routine_id, 0, self.profile.pace)
+        title = self.content.routines[routine_id].title.lower()
+        return self._play(state, 0, lead=self.p("routine_start", routine=title), with_intro=True)
+
+    def resume(self) -> Turn:
+        if self.session.get("offer") == "safety_check":
+            return self.yes()  # "continue" after the safety question means yes, carry on
+        state = self.routine
+        if state is None and self.profile.unfinished:
+            unfinished = self.profile.unfinished
+            if unfinished.step < len(self.content.routines[unfinished.routine].steps):
+                state = RoutineState(unfinished.routine, unfinished.step, self.profile.pace)
+        if state is None:
+            return self._open(self.say(self.p("nothing_to_resume"), self.p("launch_menu_brief")), "launch_menu")
+        return self._play(state, state.step, lead=None)
+
+    def next_step(self) -> Turn:
+        state = self.routine
+        return self._play(state, state.step, lead=None) if state else self.resume()
+
+    def previous_step(self) -> Turn:
+        state = self.routine
+        if state is None:
+            return self.resume()
+        current = max(0, state.step - 1)
+        if current == 0:
+            return self._play(state, 0, lead=self.p("back_at_start"))
+        return self._play(state, current - 1, lead=None)
+
+    def start_over(self) -> Turn:
+        state = self.routine
+        if state is None and self.profile.unfinished:
+            state = RoutineState(self.profile.unfinished.routine, 0, self.profile.pace)
+        if state is None:
+            return self.choose_routine()
+        title = self.content.routines[state.id].title.lower()
+        return self._play(state, 0, lead=self.p("start_over", routine=title), with_intro=True)
+
+    def pause(self) -> Turn:
+        state = self.routine
+        if state is None:
+            return self._open(self.say(self.p("progress_none")), "launch_menu")
+        total = len(self.content.routines[state.id].steps)
+        speech = self.say(self.p("paused", step=number_words(state.step + 1), total=number_words(total)))
+        return self._turn(speech, self.say(self.p("paused_reprompt")), profile=self._save_place(state),
+                          routine=replace(state, paused=True).to_dict(), offer="resume")
+
+    def change_pace(self, direction: int) -> Turn:
+        """Slower (-1) or faster (+1): holds, breaths and speech all follow; the choice is remembered."""
+        index = PACE_ORDER.index(self.profile.pace) + direction
+        if not 0 <= index < len(PACE_ORDER):
+            key = "pace_slowest" if direction < 0 else "pace_fastest"
+            lead = self.p(key)
+            new_pace = self.profile.pace
+        else:
+            new_pace = PACE_ORDER[index]
+            lead = self.p("pace_slower" if direction < 0 else "pace_faster")
+        self.profile = replace(self.profile, pace=new_pace)
+        state = self.routine
+        if state:
+            return self._play(replace(state, pace=new_pace), state.step, lead=lead)
+        return self._turn(self.say(lead, self.p("pace_set"), self.p("what_next")), self.say(self.p("what_next")))
+
+    def progress(self) -> Turn:
+        state = self.routine
+        if state is None:
+            return self._open(self.say(self.p("progress_none")), "launch_menu")
+        routine = self.content.routines[state.id]
+        remaining = self.content.composer(state.id).remaining_seconds(state.step, self._style(state))
+        speech = self.say(self.p("progress", step=number_words(state.step + 1), total=number_words(len(routine.steps)),
+                                 title=routine.steps[state.step].title, minutes=self._minutes(remaining)),
+                          self.p("continue_prompt"))
+        return self._turn(speech, self.say(self.p("continue_reprompt")), offer="continue")
+
+    # ----- routine internals ----------------------------------------------------------------------
+    def _style(self, state: RoutineState) -> Style:
+        seed = sum(self.profile.completed.values()) + state.step
+        return Style(state.pace, brief=self.profile.completed_any(), seed=seed)
+
+    def _minutes(self, seconds: float) -> str:
+        minutes = round(seconds / 60)
+        if seconds < 45:
+            return self.p("minutes_less")
+        if minutes <= 1:
+            return self.p("minutes_one")
+        return self.p("minutes_many", count=number_words(minutes))
+
+    def _save_place(self, state: RoutineState) -> Profile:
+        """The profile with this routine's place (and pace) remembered for next time."""
+        return replace(self.profile, unfinished=Unfinished(state.id, state.step, self.now), pace=state.pace)
+
+    def _mid_routine_offer(self) -> str | None:
+        state = self.routine
+        if state is None:
+            return None
+        title = self.content.routines[state.id].title.lower()
+        return self.p("mid_routine_offer", routine=title, step=number_words(state.step + 1))
+
+    def _play(self, state: RoutineState, start: int, *, lead: str | None, with_intro: bool = False) -> Turn:
+        """Play as many whole steps as fit from ``start``, then prompt, or close the routine at the end."""
+        routine = self.content.routines[state.id]
+        composer = self.content.composer(state.id)
+        style = self._style(state)
+        timed, end = composer.chunk(start, style, with_intro=with_intro)
+        covered = routine.steps[start:end]
+        card_lines = [f"{start + i + 1}. {s.title}" for i, s in enumerate(covered)]
+        card = Card(f"{routine.title}: steps {start + 1} to {end} of {len(routine.steps)}", "\n".join(card_lines))
+        speech = self.say(lead) if lead else Plan()
+        if end >= len(routine.steps):
+            closing = [self.p("routine_done", routine=routine.title.lower()), self.p("routine_done_help"),
+                       self.p("routine_done_next")]
+            timed = timed + Plan.of(Silence(1)) + self.say(*closing)
+            profile = self.profile.finish(state.id)
+            return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed, card=card,
+                              profile=profile, routine=None, offer=None, last_speech=None)
+        prompt = self.p("continue_prompt")
+        timed = timed + self.say(prompt)
+        new_state = replace(state, step=end, paused=False)
+        return self._turn(speech, self.say(self.p("continue_reprompt")), timed=timed, card=card,
+                          profile=self._save_place(new_state), routine=new_state.to_dict(), offer="continue",
+                          last_speech=None)
+
+    def estimate(self, turn: Turn) -> float:
+        """Seconds of audio in a turn (speech plus timed part), for limits checks."""
+        return estimate_seconds(turn.speech) + (estimate_seconds(turn.timed) if turn.timed else 0.0)

@@ -1,0 +1,34 @@
+"""Skill settings, from arguments or the environment, so hosts configure without code changes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB_PATH = Path.home() / ".neck-relief-coach" / "skill.sqlite3"
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class SkillConfig:
+    """``use_apla``: timed routine parts as APL-A (exact silences); off means SSML only."""
+
+    use_apla: bool = True
+    skill_id: str | None = None
+    seed: int | None = None  # fixes the choice among prompt variants (tests, benchmarks)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SkillConfig:
+        env = os.environ if env is None else env
+        return cls(use_apla=not _flag(env.get("NRC_SSML_ONLY")), skill_id=env.get("NRC_SKILL_ID") or None)
+
+
+def db_path_from_env(env: Mapping[str, str] | None = None) -> Path:
+    """Where the local SQLite store lives: ``NRC_DB_PATH`` or a file in the user's home folder."""
+    env = os.environ if env is None else env
+    return Path(env["NRC_DB_PATH"]).expanduser() if env.get("NRC_DB_PATH") else DEFAULT_DB_PATH

@@ -1,0 +1,211 @@
+"""Per-locale content (topics, routines, prompts), loaded once and validated before use.
+
+Content is data so that it can be reviewed by people who do not read Python, and so every locale
+can be checked for completeness by a test. A file that breaks its schema fails at load, loudly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from skill.errors import ContentError
+from skill.routine.compose import Composer, Style, fits
+from skill.routine.model import Cues, Routine, parse_cues, parse_routine
+from skill.speech.ssml import SSMLError
+
+CONTENT_DIR = Path(__file__).resolve().parent
+DEFAULT_LOCALE = "en-US"
+TOPIC_IDS: tuple[str, ...] = (
+    "what_is", "symptoms", "causes", "diagnosis", "outlook", "red_flags", "massage_safety", "self_massage",
+    "suboccipital_release", "ball_release", "acupressure", "scalp_massage", "pressure", "hold_time", "frequency",
+    "heat_ice", "after_massage", "when_to_stop", "contraindications", "flare_relief", "stretches", "posture",
+    "sleep", "devices", "chiropractic", "massage_therapist", "physical_therapist", "doctors", "treatments",
+    "nerve_block", "breathing", "about",
+)
+ROUTINE_IDS: tuple[str, ...] = ("quick", "full", "gentle")
+OFFERS = ("more", "routine", "none")
+MAX_ANSWER_WORDS = 50
+MIN_QUESTIONS = 8
+_SAMPLE_OK = re.compile(r"^[a-z' .]+$")
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    answer: str
+    more: str | None
+    card: str
+    offer: str
+    questions: tuple[str, ...]
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class LocaleContent:
+    locale: str
+    topics: dict[str, Topic]
+    routines: dict[str, Routine]
+    cues: Cues
+    prompts: dict[str, str | tuple[str, ...]]
+    settings: dict[str, str]
+    examples: tuple[str, ...]
+
+    def prompt(self, key: str, rng: random.Random | None = None, **values: Any) -> str:
+        """A prompt with its placeholders filled; lists of variants pick one (seeded ``rng`` for tests)."""
+        template = self.prompts[key]
+        if isinstance(template, tuple):
+            template = (rng or random).choice(template)
+        return self.fill(template, **values)
+
+    def fill(self, template: str, *, card: bool = False, **values: Any) -> str:
+        """Fill ``{emergency_number}`` (words for speech, digits for cards) and any other placeholders."""
+        number = self.settings["emergency_number_digits" if card else "emergency_number"]
+        return template.format(emergency_number=number, **values)
+
+    def composer(self, routine_id: str) -> Composer:
+        return Composer(self.routines[routine_id], self.cues)
+
+
+def _read(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ContentError(f"missing content file {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise ContentError(f"{path}: invalid JSON: {exc}") from exc
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def parse_topic(topic_id: str, data: Any, where: str) -> Topic:
+    """One topic, checked for everything a listener or the interaction model depends on."""
+    where = f"{where}: topic '{topic_id}'"
+    if not isinstance(data, dict):
+        raise ContentError(f"{where} must be an object")
+    for key in ("title", "answer", "card", "offer"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise ContentError(f"{where}: '{key}' must be a non-empty string")
+    answer, more = data["answer"].strip(), data.get("more")
+    if _words(answer) > MAX_ANSWER_WORDS:
+        raise ContentError(f"{where}: answer has {_words(answer)} words (max {MAX_ANSWER_WORDS}, about 20 s)")
+    if more is not None and (not isinstance(more, str) or not more.strip()):
+        raise ContentError(f"{where}: 'more' must be a non-empty string when present")
+    for key, text in (("answer", answer), ("more", more or "")):
+        if re.search(r"\d", text):
+            raise ContentError(f"{where}: '{key}' has digits; write numbers as words for speech")
+        if any(name != "emergency_number" for name in _PLACEHOLDER.findall(text)):
+            raise ContentError(f"{where}: '{key}' has an unknown placeholder")
+    if data["offer"] not in OFFERS:
+        raise ContentError(f"{where}: 'offer' must be one of {OFFERS}")
+    if data["offer"] == "more" and not more:
+        raise ContentError(f"{where}: offer 'more' needs a 'more' text")
+    if len(data["card"]) > 400:
+        raise ContentError(f"{where}: card text over 400 characters")
+    questions = data.get("questions")
+    if not isinstance(questions, list) or len(questions) < MIN_QUESTIONS:
+        raise ContentError(f"{where}: needs at least {MIN_QUESTIONS} questions")
+    for q in questions:
+        if not isinstance(q, str) or not _SAMPLE_OK.match(q) or q != q.strip() or "  " in q:
+            raise ContentError(f"{where}: question {q!r} must be lower case words (apostrophes and periods only)")
+    sources = data.get("sources")
+    if not isinstance(sources, list) or not sources:
+        raise ContentError(f"{where}: needs at least one source")
+    parsed_sources = []
+    for s in sources:
+        url = str(s.get("url", "")) if isinstance(s, dict) else ""
+        if not url.startswith(("https://", "http://")) or not s.get("title"):
+            raise ContentError(f"{where}: each source needs a title and an http(s) url")
+        parsed_sources.append(Source(s["title"], s["url"]))
+    return Topic(topic_id, data["title"].strip(), answer, more.strip() if more else None, data["card"].strip(),
+                 data["offer"], tuple(questions), tuple(parsed_sources))
+
+
+def _check_routines(routines: dict[str, Routine], cues: Cues, where: str) -> None:
+    """Every step must fit one response alone at the slowest pace, or the chunker could not send it."""
+    synonyms: set[str] = set()
+    for routine in routines.values():
+        for syn in routine.synonyms:
+            if syn in synonyms or not _SAMPLE_OK.match(syn):
+                raise ContentError(f"{where}: routine synonym {syn!r} is duplicated or not plain lower case")
+            synonyms.add(syn)
+        composer = Composer(routine, cues)
+        for pace in ("slower", "normal", "faster"):
+            for brief in (False, True):
+                style = Style(pace, brief)
+                for i in range(len(routine.steps)):
+                    plan = composer.step(i, style)
+                    if i == 0:
+                        plan = composer.intro(style) + plan
+                    if i == len(routine.steps) - 1:
+                        plan = plan + composer.closing(style)
+                    try:
+                        ok = fits(plan)
+                    except SSMLError as exc:
+                        raise ContentError(f"{where}: routine '{routine.id}' step {i} at {pace} pace: {exc}") from exc
+                    if not ok:
+                        raise ContentError(f"{where}: routine '{routine.id}' step {i} is too long for one response")
+
+
+@cache
+def load(locale: str = DEFAULT_LOCALE) -> LocaleContent:
+    """The validated content for ``locale``; cached, so handlers can call it on every request."""
+    folder = CONTENT_DIR / locale
+    if not folder.is_dir():
+        raise ContentError(f"no content for locale {locale!r}")
+    topics_file, routines_file, prompts_file = (folder / n for n in ("topics.json", "routines.json", "prompts.json"))
+    topics_data = _read(topics_file).get("topics", {})
+    missing = [t for t in TOPIC_IDS if t not in topics_data]
+    extra = [t for t in topics_data if t not in TOPIC_IDS]
+    if missing or extra:
+        raise ContentError(f"{topics_file}: missing topics {missing}, unknown topics {extra}")
+    topics = {t: parse_topic(t, topics_data[t], str(topics_file)) for t in TOPIC_IDS}
+    seen: dict[str, str] = {}
+    for topic in topics.values():
+        for q in topic.questions:
+            if q in seen and seen[q] != topic.id:
+                raise ContentError(f"{topics_file}: question {q!r} is in both {seen[q]} and {topic.id}")
+            seen[q] = topic.id
+    routines_data = _read(routines_file)
+    cues = parse_cues(routines_data.get("cues"), str(routines_file))
+    raw_routines = routines_data.get("routines", {})
+    if sorted(raw_routines) != sorted(ROUTINE_IDS):
+        raise ContentError(f"{routines_file}: routines must be exactly {ROUTINE_IDS}")
+    routines = {r: parse_routine(r, raw_routines[r], str(routines_file)) for r in ROUTINE_IDS}
+    _check_routines(routines, cues, str(routines_file))
+    prompts_data = _read(prompts_file)
+    prompts = {k: tuple(v) if isinstance(v, list) else v for k, v in prompts_data.get("prompts", {}).items()}
+    missing_prompts = [k for k in required_prompts() if k not in prompts]
+    if missing_prompts:
+        raise ContentError(f"{prompts_file}: missing prompts {missing_prompts}")
+    settings = prompts_data.get("locale", {})
+    for key in ("emergency_number", "emergency_number_digits", "skill_name"):
+        if not isinstance(settings.get(key), str):
+            raise ContentError(f"{prompts_file}: locale.{key} must be a string")
+    return LocaleContent(locale, topics, routines, cues, prompts, settings, tuple(prompts_data.get("examples", ())))
+
+
+def available_locales() -> list[str]:
+    """Locales with a content folder."""
+    return sorted(p.name for p in CONTENT_DIR.iterdir() if (p / "prompts.json").is_file())
+
+
+@cache
+def required_prompts() -> tuple[str, ...]:
+    """The reference locale's prompt keys: every other locale must define the same ones."""
+    return tuple(_read(CONTENT_DIR / DEFAULT_LOCALE / "prompts.json")["prompts"].keys())

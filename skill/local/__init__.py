@@ -1,0 +1,1 @@
+"""Local hosts: terminal chat, Flask shim, speaker, offline listening."""

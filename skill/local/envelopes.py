@@ -1,0 +1,80 @@
+"""Real Alexa request envelopes (as JSON dicts), with fresh timestamps and ids.
+
+Used by the terminal chat, the Flask ``/simulate`` endpoint and the tests, so every local path
+sends the skill exactly what Alexa would, including a session that carries attributes forward.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+APPLICATION_ID = "amzn1.ask.skill.local-neck-relief-coach"
+LOCAL_USER_ID = "amzn1.ask.account.LOCAL-USER"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_session(user_id: str = LOCAL_USER_ID, application_id: str = APPLICATION_ID) -> dict[str, Any]:
+    return {
+        "new": True,
+        "sessionId": f"amzn1.echo-api.session.{uuid.uuid4()}",
+        "application": {"applicationId": application_id},
+        "user": {"userId": user_id},
+        "attributes": {},
+    }
+
+
+def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: str = "en-US",
+             apla: bool = True) -> dict[str, Any]:
+    """Wrap ``request`` with context (and the session, when there is one) as Alexa does."""
+    session = session or new_session()
+    request = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": _now(), "locale": locale,
+               **request}
+    interfaces: dict[str, Any] = {"Alexa.Presentation.APLA": {}} if apla else {}
+    body: dict[str, Any] = {
+        "version": "1.0",
+        "context": {
+            "System": {
+                "application": dict(session["application"]),
+                "user": dict(session["user"]),
+                "device": {"deviceId": "amzn1.ask.device.LOCAL", "supportedInterfaces": interfaces},
+                "apiEndpoint": "https://api.amazonalexa.com",
+            }
+        },
+        "session": session,
+        "request": request,
+    }
+    return body
+
+
+def launch_request() -> dict[str, Any]:
+    return {"type": "LaunchRequest"}
+
+
+def intent_request(name: str, slots: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An IntentRequest; ``slots`` maps a slot name to its value, or to a full slot dict (resolutions)."""
+    slot_objs: dict[str, Any] = {}
+    for slot, value in (slots or {}).items():
+        slot_objs[slot] = value if isinstance(value, dict) else {"name": slot, "value": value,
+                                                                 "confirmationStatus": "NONE"}
+    return {"type": "IntentRequest", "dialogState": "COMPLETED",
+            "intent": {"name": name, "confirmationStatus": "NONE", "slots": slot_objs}}
+
+
+def resolved_slot(name: str, value: str, value_id: str | None, type_name: str) -> dict[str, Any]:
+    """A custom slot with entity resolution filled in, as Alexa sends for a synonym it matched."""
+    authority = f"amzn1.er-authority.echo-sdk.{APPLICATION_ID}.{type_name}"
+    status = {"code": "ER_SUCCESS_MATCH" if value_id else "ER_SUCCESS_NO_MATCH"}
+    entry: dict[str, Any] = {"authority": authority, "status": status}
+    if value_id:
+        entry["values"] = [{"value": {"name": value_id, "id": value_id}}]
+    return {"name": name, "value": value, "confirmationStatus": "NONE",
+            "resolutions": {"resolutionsPerAuthority": [entry]}}
+
+
+def session_ended_request(reason: str = "USER_INITIATED") -> dict[str, Any]:
+    return {"type": "SessionEndedRequest", "reason": reason}

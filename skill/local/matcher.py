@@ -1,0 +1,136 @@
+"""Match typed (or recognised) text to an intent and slots using the interaction model itself.
+
+This stands in for Alexa's NLU on a laptop. It knows the model's samples, slot values and
+synonyms, the built-in intents' usual phrasings, and the question carrier phrases. Deliberate
+difference from Alexa: text that matches nothing well enough becomes ``AskQuestionIntent`` with
+the whole text as ``question``, so any question in any words reaches the skill's own ranker.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from skill.content import CONTENT_DIR
+from skill.text import normalise
+
+MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
+QUESTION_INTENT = "AskQuestionIntent"
+LAUNCH = "LaunchRequest"
+_SLOT = re.compile(r"\{(\w+)\}")
+_FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you")
+_LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
+_ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class Match:
+    """An intent name (or ``LaunchRequest``) and its slot values; ``how`` says which rule matched."""
+
+    intent: str
+    slots: dict[str, str] = field(default_factory=dict)
+    how: str = "sample"
+
+
+@dataclass
+class _Pattern:
+    intent: str
+    regex: re.Pattern[str]
+    literal_words: int
+    slot_types: dict[str, str]
+
+
+class Matcher:
+    """Built from one locale's interaction model and built-in phrase table."""
+
+    def __init__(self, model: dict[str, Any], builtin_phrases: dict[str, list[str]]) -> None:
+        language = model["interactionModel"]["languageModel"]
+        self.invocation = normalise(language["invocationName"])
+        self.type_values: dict[str, dict[str, str]] = {}
+        for slot_type in language.get("types", []):
+            values: dict[str, str] = {}
+            for value in slot_type["values"]:
+                for name in [value["name"]["value"], *value["name"].get("synonyms", [])]:
+                    values[normalise(name)] = value["name"]["value"]
+            self.type_values[slot_type["name"]] = values
+        self.exact: dict[str, str] = {}
+        self.patterns: list[_Pattern] = []
+        for intent in language["intents"]:
+            slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+            for sample in intent.get("samples", []):
+                self._add(intent["name"], sample, slot_types)
+        for intent_name, phrases in builtin_phrases.items():
+            for phrase in phrases:
+                self.exact.setdefault(normalise(phrase), intent_name)
+        # Custom-typed slots (closed lists) before free-text carriers, and longer literals first.
+        self.patterns.sort(key=lambda p: ("AMAZON.SearchQuery" in p.slot_types.values(), -p.literal_words))
+
+    def _add(self, intent: str, sample: str, slot_types: dict[str, str]) -> None:
+        if not _SLOT.search(sample):
+            self.exact.setdefault(normalise(sample), intent)
+            return
+        parts, literal = [], 0
+        for piece in re.split(r"(\{\w+\})", sample):
+            slot = _SLOT.fullmatch(piece)
+            if slot:
+                values = self.type_values.get(slot_types.get(slot.group(1), ""), None)
+                if values:
+                    alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+                    parts.append(f"(?P<{slot.group(1)}>{alternatives})")
+                else:
+                    parts.append(f"(?P<{slot.group(1)}>.+?)")
+            elif piece.strip():
+                words = normalise(piece).split()
+                literal += len(words)
+                parts.append(r"\s*" + r"\s+".join(re.escape(w) for w in words) + r"\s*")
+        self.patterns.append(_Pattern(intent, re.compile("^" + "".join(parts) + "$"), literal, slot_types))
+
+    def _strip_fillers(self, text: str) -> str:
+        changed = True
+        while changed:
+            changed = False
+            for filler in _FILLERS:
+                for form in (f"{filler} ", f" {filler}"):
+                    if text.startswith(form) and form[0] != " ":
+                        text, changed = text[len(form):], True
+                    elif text.endswith(form) and form[0] == " ":
+                        text, changed = text[: -len(form)], True
+        return text.strip()
+
+    def match(self, text: str) -> Match:
+        """The intent for ``text``; empty text or "open <invocation name>" launches."""
+        norm = normalise(text)
+        if norm.startswith("alexa "):
+            norm = norm[len("alexa "):]
+        if not norm or norm in {f"{verb} {self.invocation}" for verb in _LAUNCH_VERBS} or norm == self.invocation:
+            return Match(LAUNCH, how="launch")
+        question = text.strip()
+        one_shot = re.match(_ONE_SHOT.pattern.format(name=re.escape(self.invocation)), norm)
+        if one_shot:
+            norm = question = one_shot.group("rest").strip()
+            if not norm:
+                return Match(LAUNCH, how="launch")
+        for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):
+            if candidate in self.exact:
+                return Match(self.exact[candidate])
+            for pattern in self.patterns:
+                found = pattern.regex.match(candidate)
+                if found:
+                    slots = {}
+                    for name, value in found.groupdict().items():
+                        values = self.type_values.get(pattern.slot_types.get(name, ""), {})
+                        slots[name] = values.get(value, value).strip() if values else value.strip()
+                    return Match(pattern.intent, slots, how="pattern")
+        return Match(QUESTION_INTENT, {"question": question}, how="question")
+
+
+@cache
+def matcher_for(locale: str = "en-US") -> Matcher:
+    """The matcher for a locale, from its committed interaction model."""
+    model = json.loads((MODELS_DIR / f"{locale}.json").read_text(encoding="utf-8"))
+    phrases = json.loads((CONTENT_DIR / locale / "intents.json").read_text(encoding="utf-8"))
+    return Matcher(model, phrases.get("builtin_phrases", {}))

@@ -1,0 +1,1 @@
+"""Speech plans and their renderers (SSML, APL-A, duration, local audio)."""

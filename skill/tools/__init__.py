@@ -1,0 +1,1 @@
+"""Developer commands: generating interaction models, packaging."""
