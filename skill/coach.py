@@ -14,11 +14,12 @@ from typing import Any
 from skill.content import LocaleContent, Topic
 from skill.profile import Profile, Unfinished
 from skill.ranker import Ranker, load_lexicon
-from skill.routine.compose import Style
+from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style
 from skill.routine.state import RoutineState
 from skill.safety import screen
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, PACES, Plan, Silence
+from skill.speech.ssml import render_body
 from skill.text import number_words
 
 RED_FLAGS = "red_flags"
@@ -367,26 +368,21 @@ class Coach:
         """Play as many whole steps as fit from ``start``, then prompt, or close the routine at the end."""
         routine = self.content.routines[state.id]
         composer = self.content.composer(state.id)
-        style = self._style(state)
-        timed, end = composer.chunk(start, style, with_intro=with_intro)
+        speech = self.say(lead) if lead else Plan()
+        closing = Plan.of(Silence(1)) + self.say(self.p("routine_done", routine=routine.title.lower()),
+                                                 self.p("routine_done_help"), self.p("routine_done_next"))
+        prompt = self.say(self.p("continue_prompt"))
+        reserve = estimate_seconds(speech) + max(estimate_seconds(closing), estimate_seconds(prompt))
+        reserve_chars = len(render_body(speech)) + max(len(render_body(closing)), len(render_body(prompt)))
+        timed, end = composer.chunk(start, self._style(state), with_intro=with_intro,
+                                    seconds=RESPONSE_SECONDS - reserve, chars=RESPONSE_SSML_CHARS - reserve_chars)
         covered = routine.steps[start:end]
         card_lines = [f"{start + i + 1}. {s.title}" for i, s in enumerate(covered)]
         card = Card(f"{routine.title}: steps {start + 1} to {end} of {len(routine.steps)}", "\n".join(card_lines))
-        speech = self.say(lead) if lead else Plan()
         if end >= len(routine.steps):
-            closing = [self.p("routine_done", routine=routine.title.lower()), self.p("routine_done_help"),
-                       self.p("routine_done_next")]
-            timed = timed + Plan.of(Silence(1)) + self.say(*closing)
-            profile = self.profile.finish(state.id)
-            return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed, card=card,
-                              profile=profile, routine=None, offer=None, last_speech=None)
-        prompt = self.p("continue_prompt")
-        timed = timed + self.say(prompt)
+            return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed + closing, card=card,
+                              profile=self.profile.finish(state.id), routine=None, offer=None, last_speech=None)
         new_state = replace(state, step=end, paused=False)
-        return self._turn(speech, self.say(self.p("continue_reprompt")), timed=timed, card=card,
+        return self._turn(speech, self.say(self.p("continue_reprompt")), timed=timed + prompt, card=card,
                           profile=self._save_place(new_state), routine=new_state.to_dict(), offer="continue",
                           last_speech=None)
-
-    def estimate(self, turn: Turn) -> float:
-        """Seconds of audio in a turn (speech plus timed part), for limits checks."""
-        return estimate_seconds(turn.speech) + (estimate_seconds(turn.timed) if turn.timed else 0.0)

@@ -23,6 +23,7 @@ from skill.text import stem, words
 LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
 WEIGHTS = (0.55, 0.30, 0.15)  # best question, all questions, answer text
 THRESHOLD = 0.18
+POOLED, ANSWER = -1, -2  # pseudo question numbers for a topic's pooled questions and its answer text
 Vector = dict[str, float]
 
 
@@ -65,10 +66,6 @@ def _norm(v: Vector) -> float:
     return math.sqrt(sum(x * x for x in v.values()))
 
 
-def _cosine(query: Vector, query_norm: float, doc: Vector, doc_norm: float) -> float:
-    if not query or not doc_norm:
-        return 0.0
-    return sum(v * doc.get(k, 0.0) for k, v in query.items()) / (query_norm * doc_norm)
 
 
 @dataclass(frozen=True)
@@ -93,13 +90,18 @@ class Ranker:
         n = len(topics)
         self.idf = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
         self._unknown_weight = max(self.idf.values(), default=1.0)
-        self._questions = {t: [self._doc(q) for q in qs] for t, qs in questions.items()}
-        self._pooled = {t: self._doc(term for q in qs for term in q) for t, qs in questions.items()}
-        self._answers = {t: self._doc(a) for t, a in answers.items()}
-
-    def _doc(self, terms: Iterable[str]) -> tuple[Vector, float]:
-        vector = self._vector(terms)
-        return vector, _norm(vector)
+        self._topics = list(topics)
+        # Inverted index: term -> [(topic, question number or POOLED/ANSWER, normalised weight)], so a
+        # query touches only documents that share a term with it.
+        self._postings: dict[str, list[tuple[str, int, float]]] = {}
+        for t in self._topics:
+            docs = [(i, self._vector(q)) for i, q in enumerate(questions[t])]
+            docs.append((POOLED, self._vector(term for q in questions[t] for term in q)))
+            docs.append((ANSWER, self._vector(answers[t])))
+            for key, vector in docs:
+                norm = _norm(vector) or 1.0
+                for term, weight in vector.items():
+                    self._postings.setdefault(term, []).append((t, key, weight / norm))
 
     def _vector(self, terms: Iterable[str]) -> Vector:
         return {k: (1 + math.log(v)) * self.idf.get(k, 0.0) for k, v in _tf(terms).items() if k in self.idf}
@@ -116,11 +118,24 @@ class Ranker:
             return []
         unknown = sum(1 for term in set(terms) if term not in self.idf and "_" not in term)
         norm = math.sqrt(_norm(query) ** 2 + unknown * self._unknown_weight**2)
+        dots: dict[tuple[str, int], float] = {}
+        for term, weight in query.items():
+            for topic, key, doc_weight in self._postings.get(term, ()):
+                dots[(topic, key)] = dots.get((topic, key), 0.0) + weight * doc_weight
+        best_question: dict[str, float] = {}
+        pooled: dict[str, float] = {}
+        answer: dict[str, float] = {}
+        for (topic, key), dot in dots.items():
+            if key == POOLED:
+                pooled[topic] = dot
+            elif key == ANSWER:
+                answer[topic] = dot
+            else:
+                best_question[topic] = max(best_question.get(topic, 0.0), dot)
         w_q, w_p, w_a = WEIGHTS
         scored = [
-            Match(t, w_q * max(_cosine(query, norm, *q) for q in qs) + w_p * _cosine(query, norm, *self._pooled[t])
-                  + w_a * _cosine(query, norm, *self._answers[t]))
-            for t, qs in self._questions.items()
+            Match(t, (w_q * best_question.get(t, 0.0) + w_p * pooled.get(t, 0.0) + w_a * answer.get(t, 0.0)) / norm)
+            for t in self._topics
         ]
         return sorted(scored, key=lambda m: m.score, reverse=True)
 

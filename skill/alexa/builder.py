@@ -23,7 +23,7 @@ def skill_builder(persistence_adapter: AbstractPersistenceAdapter | None = None,
         sb.add_request_handler(handler)
     sb.add_exception_handler(CatchAllExceptionHandler(config))
     sb.add_global_request_interceptor(RequestLogInterceptor())
-    sb.add_global_request_interceptor(LoadProfileInterceptor())
+    sb.add_global_request_interceptor(LoadProfileInterceptor(enabled=adapter is not None))
     sb.add_global_response_interceptor(ResponseLogInterceptor())
     return sb
 

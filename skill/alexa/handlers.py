@@ -19,7 +19,7 @@ from ask_sdk_model import Response
 from skill.alexa.respond import PROFILE_KEY, respond
 from skill.coach import Coach
 from skill.config import SkillConfig
-from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
+from skill.content import DEFAULT_LOCALE, TOPIC_IDS, LocaleContent, available_locales, load
 from skill.intents import topic_intent_name
 from skill.profile import Profile
 from skill.speech.plan import Plan
@@ -127,8 +127,7 @@ def handlers(config: SkillConfig) -> list[AbstractRequestHandler]:
         CoachHandler(config, "SessionEndedRequest", lambda c, h: c.session_ended()),
     ]
     out += [CoachHandler(config, "IntentRequest", action, name) for name, action in INTENT_ACTIONS.items()]
-    out += [CoachHandler(config, "IntentRequest", _topic_action(t), topic_intent_name(t))
-            for t in load(DEFAULT_LOCALE).topics]
+    out += [CoachHandler(config, "IntentRequest", _topic_action(t), topic_intent_name(t)) for t in TOPIC_IDS]
     out.append(CoachHandler(config, "IntentRequest", lambda c, h: c.unknown_intent()))
     return out
 
@@ -139,7 +138,7 @@ def _topic_action(topic_id: str) -> Action:
 
 def handled_intents() -> set[str]:
     """Intent names with a dedicated handler (used by the model-vs-code test)."""
-    return set(INTENT_ACTIONS) | {topic_intent_name(t) for t in load(DEFAULT_LOCALE).topics}
+    return set(INTENT_ACTIONS) | {topic_intent_name(t) for t in TOPIC_IDS}
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):

@@ -16,10 +16,19 @@ logger = logging.getLogger("skill.alexa")
 
 
 class LoadProfileInterceptor(AbstractRequestInterceptor):
-    """Read persistent attributes once per request into a :class:`Profile` (defaults if unavailable)."""
+    """Read persistent attributes once per request into a :class:`Profile` (defaults if unavailable).
+
+    Without a store (``enabled`` false) every request simply starts from the default profile.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
 
     def process(self, handler_input: HandlerInput) -> None:
         attrs = handler_input.attributes_manager
+        if not self.enabled:
+            attrs.request_attributes[PROFILE_KEY] = Profile()
+            return
         try:
             raw = attrs.persistent_attributes
             attrs.request_attributes[PROFILE_LOADED_KEY] = True

@@ -16,10 +16,15 @@ from skill.text import number_words
 
 from .model import Breathe, Cues, Hold, Pause, Reps, Routine, RoutineSegment, Say
 
-# One response may carry at most 240 s of audio and under 8000 SSML characters; the chunk leaves
-# room for the words around it (an acknowledgement before, the "say continue" prompt after).
-CHUNK_SECONDS = 225.0
-CHUNK_SSML_CHARS = 7000
+# One response may carry at most 240 s of audio and under 8000 SSML characters. A response is
+# planned to RESPONSE_SECONDS / RESPONSE_SSML_CHARS with a margin for estimate error; the chunk gets
+# what the words around it (an acknowledgement before, the prompt or closing after) leave over.
+# Every single step must fit CHUNK_SECONDS / CHUNK_SSML_CHARS (checked at load), which leaves room
+# for the longest surrounding words.
+RESPONSE_SECONDS = 230.0
+RESPONSE_SSML_CHARS = 7600
+CHUNK_SECONDS = 195.0
+CHUNK_SSML_CHARS = 6000
 MIN_HOLD_PIECE = 4  # a hold's last piece shorter than this is merged with the one before
 
 

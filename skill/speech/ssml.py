@@ -7,8 +7,8 @@ response the skill sends goes through :func:`render_ssml` instead.
 from __future__ import annotations
 
 import re
+from html import escape as _html_escape
 from xml.etree import ElementTree
-from xml.sax.saxutils import escape
 
 from .plan import Plan, Silence, Speech
 
@@ -35,7 +35,7 @@ def _break(seconds: float) -> str:
 def _speech(seg: Speech) -> str:
     if not MIN_RATE <= seg.rate <= MAX_RATE:
         raise SSMLError(f"prosody rate {seg.rate}% outside {MIN_RATE}-{MAX_RATE}%")
-    body = escape(seg.text)
+    body = _html_escape(seg.text, quote=False)  # &, < and > only: quotes are fine in SSML text
     return body if seg.rate == 100 else f'<prosody rate="{seg.rate}%">{body}</prosody>'
 
 

@@ -1,0 +1,182 @@
+"""The question-answering skill, driven with real envelopes through the ASK SDK."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.content import TOPIC_IDS, load
+from skill.intents import topic_intent_name
+from skill.local.envelopes import intent_request
+
+CONTENT = load("en-US")
+
+
+def test_launch_gives_disclaimer_once_then_a_short_menu(make_conversation):
+    first = make_conversation().launch()
+    assert "isn't medical advice" in first.transcript
+    assert "nine one one" in first.transcript
+    assert first.response["response"]["shouldEndSession"] is False
+    again = make_conversation().launch()  # a new session for the same user
+    assert "medical advice" not in again.transcript
+    assert "start a massage" in again.transcript
+
+
+@pytest.mark.parametrize("topic", TOPIC_IDS)
+def test_every_topic_intent_answers_and_sets_last_topic(talk, topic):
+    talk.launch()
+    exchange = talk.intent(topic_intent_name(topic))
+    assert talk.attributes["last_topic"] == topic
+    card = exchange.response["response"]["card"]
+    assert CONTENT.topics[topic].sources[0].url in card["content"]
+    assert "{" not in exchange.transcript, "placeholders must be filled"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("is it okay to massage occipital neuralgia", "massage_safety"),
+    ("should I use heat or ice", "heat_ice"),
+    ("how hard should I press", "pressure"),
+    ("can I use a massage gun on my neck", "devices"),
+    ("when should I see a doctor", "doctors"),
+    ("Is a tennis ball against the wall a good idea?", "ball_release"),
+])
+def test_free_text_questions_reach_their_topic(talk, question, topic):
+    talk.launch()
+    talk.intent("AskQuestionIntent", question=question)
+    assert talk.attributes["last_topic"] == topic
+
+
+def test_unknown_question_is_honest_and_clears_last_topic(talk):
+    talk.launch()
+    talk.intent("AskQuestionIntent", question="how hard should I press")
+    exchange = talk.intent("AskQuestionIntent", question="what's the capital of france")
+    assert "last_topic" not in talk.attributes
+    assert "don't have a good answer" in exchange.transcript
+    assert exchange.response["response"]["shouldEndSession"] is False
+
+
+@pytest.mark.parametrize("text", [
+    "this is the worst headache of my life can I massage it",
+    "I hit my head yesterday, should I use heat or ice",
+    "I've got a fever and a stiff neck how hard should I press",
+    "my arm went numb after the massage",
+    "I'm seventy and I have a new headache and my jaw hurts when I chew",
+])
+def test_red_flags_win_over_everything_else_the_text_says(talk, text):
+    talk.launch()
+    exchange = talk.intent("AskQuestionIntent", question=text)
+    assert talk.attributes["last_topic"] == "red_flags"
+    assert "urgent" in exchange.transcript and "nine one one" in exchange.transcript
+
+
+def test_red_flag_during_a_routine_sets_the_routine_aside(talk):
+    talk.launch()
+    talk.say("start the full routine")
+    talk.say("yes")
+    assert talk.routine is not None
+    talk.intent("AskQuestionIntent", question="I suddenly can't see properly")
+    assert talk.routine is None
+    assert talk.attributes["last_topic"] == "red_flags"
+
+
+def test_more_yes_and_repeat_follow_the_last_answer(talk):
+    talk.launch()
+    answer = talk.say("should I use heat or ice")
+    assert talk.attributes["offer"] == "more"
+    more = talk.say("yes")
+    assert more.transcript.startswith(CONTENT.topics["heat_ice"].more.split(".")[0])
+    again = talk.say("tell me more")
+    assert CONTENT.topics["heat_ice"].more.split(".")[0] in again.transcript
+    talk.say("how hard should I press")
+    repeated = talk.say("repeat")
+    assert CONTENT.topics["pressure"].answer.split(".")[0] in repeated.transcript
+    assert answer.transcript != repeated.transcript
+
+
+def test_more_without_a_topic_says_so(talk):
+    talk.launch()
+    exchange = talk.say("tell me more")
+    assert "That's all I have" in exchange.transcript
+
+
+def test_no_to_an_offer_moves_on_and_no_again_ends(talk):
+    talk.launch()
+    talk.say("should I use heat or ice")
+    exchange = talk.say("no")
+    assert exchange.response["response"]["shouldEndSession"] is False
+    done = talk.say("no")
+    assert done.response["response"]["shouldEndSession"] is True
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent"])
+def test_stop_cancel_and_home_end_the_session(talk, intent):
+    talk.launch()
+    exchange = talk.intent(intent)
+    assert exchange.response["response"]["shouldEndSession"] is True
+    assert talk.session is None
+
+
+@pytest.mark.parametrize("intent", ["AMAZON.HelpIntent", "AMAZON.FallbackIntent", "AMAZON.ShuffleOnIntent",
+                                    "SomethingWeNeverDeclaredIntent", "AMAZON.RepeatIntent"])
+def test_help_fallback_and_unknown_intents_answer_gracefully(talk, intent):
+    talk.launch()
+    exchange = talk.intent(intent)
+    assert exchange.response["response"]["shouldEndSession"] is False
+    assert exchange.transcript
+
+
+def test_question_slot_missing_or_empty_is_graceful(talk):
+    talk.launch()
+    exchange = talk.request(intent_request("AskQuestionIntent"))
+    assert exchange.response["response"]["shouldEndSession"] is False
+    exchange = talk.intent("AskQuestionIntent", question="   ")
+    assert exchange.response["response"]["shouldEndSession"] is False
+
+
+def test_session_ended_request_is_accepted(talk):
+    talk.launch()
+    talk.end("EXCEEDED_MAX_REPROMPTS")
+    assert talk.session is None
+
+
+def test_unknown_locale_falls_back_to_the_default_content(make_conversation):
+    talk = make_conversation(locale="xx-XX")
+    assert "Neck Relief Coach" in talk.launch().transcript
+
+
+def test_forced_exception_gets_valid_speech(talk, monkeypatch):
+    from skill.coach import Coach
+
+    def boom(self):
+        raise RuntimeError("forced")
+
+    monkeypatch.setattr(Coach, "help", boom)
+    talk.launch()
+    exchange = talk.intent("AMAZON.HelpIntent")
+    assert "something went wrong" in exchange.transcript
+    assert exchange.response["response"]["shouldEndSession"] is False
+
+
+def test_logs_carry_no_question_text_or_user_id(talk, caplog):
+    caplog.set_level("INFO")
+    talk.launch()
+    talk.intent("AskQuestionIntent", question="my secret symptom question about pillows")
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "secret" not in logged and "amzn1.ask.account" not in logged
+    assert "intent=AskQuestionIntent" in logged
+
+
+def test_store_failure_still_answers_and_keeps_saved_progress(make_conversation, db_path):
+    talk = make_conversation()
+    talk.launch()
+    talk.say("start the full routine")
+    talk.say("yes")
+    talk.say("stop")
+    saved = db_path.read_bytes()
+    db_path.write_bytes(b"not a database" * 100)
+    broken = make_conversation()
+    exchange = broken.launch()
+    assert exchange.transcript  # still answers
+    broken.say("how hard should I press")
+    assert db_path.read_bytes().startswith(b"not a database")  # never overwritten
+    db_path.write_bytes(saved)
+    assert "step" in make_conversation().launch().transcript

@@ -1,0 +1,221 @@
+"""Guided routines on Alexa: chunking, navigation, pace, persistence and resume."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from skill.content import ROUTINE_IDS, load
+from skill.routine.model import Hold
+from skill.speech.parse import plan_from_response
+from skill.speech.plan import Silence, Speech
+from skill.text import parse_number
+
+CONTENT = load("en-US")
+PACES = ("slower", "normal", "faster")
+
+
+def start(talk, routine: str, pace: str = "normal"):
+    """Launch, set the pace, pass the first-time safety check and start ``routine``."""
+    talk.launch()
+    for _ in range(("slower", "normal", "faster").index(pace) - 1, 0):
+        talk.say("slower")
+    for _ in range(0, ("slower", "normal", "faster").index(pace) - 1):
+        talk.say("faster")
+    talk.say(f"start the {routine} routine")
+    return talk.say("yes")
+
+
+def steps_in(exchange) -> list[int]:
+    """Step numbers announced in a response ("Step two of seven")."""
+    found = re.findall(r"Step ([a-z ]+?) of", exchange.transcript)
+    return [parse_number(n) for n in found]
+
+
+def hold_groups(exchange) -> list[tuple[int, float]]:
+    """(announced seconds, total silence) for each hold in a response, from its rendered plan."""
+    groups: list[tuple[int, float]] = []
+    current: list[float] = []
+    label = ""
+    for seg in plan_from_response(exchange.response).segments:
+        if isinstance(seg, Silence) and seg.seconds >= 1 and label:
+            current.append(seg.seconds)
+        if isinstance(seg, Speech) and label and seg.text.startswith(CONTENT.cues.release):
+            groups.append((label, sum(current)))
+            label = ""
+        if isinstance(seg, Speech) and "Hold for" in seg.text:
+            label = seg.text.split("Hold for")[-1]
+            current = []
+    return groups
+
+
+@pytest.mark.parametrize("apla", [True, False], ids=["apla", "ssml"])
+@pytest.mark.parametrize("pace", PACES)
+@pytest.mark.parametrize("routine", ROUTINE_IDS)
+def test_walk_every_routine_to_the_end_by_continue(make_conversation, routine, pace, apla):
+    talk = make_conversation(apla=apla)
+    exchange = start(talk, routine, pace)
+    total = len(CONTENT.routines[routine].steps)
+    heard: list[int] = []
+    holds = 0
+    for _ in range(total + 1):
+        numbers = steps_in(exchange)
+        assert numbers, "every routine response carries at least one whole step"
+        heard += numbers
+        directive = [d for d in exchange.response["response"].get("directives", [])]
+        assert bool(directive) == apla
+        for label, silence in hold_groups(exchange):
+            holds += 1
+            announced = parse_number(re.search(r"^ ([a-z ]+) seconds?", label).group(1))
+            assert silence == pytest.approx(announced, abs=0.01), "a hold is never split across responses"
+        if talk.routine is None:
+            break
+        assert talk.routine["id"] == routine
+        assert talk.routine["step"] == heard[-1], "step is the 0-based index of the next step to play"
+        exchange = talk.say("continue")
+    assert heard == list(range(1, total + 1))
+    assert holds == sum(isinstance(seg, Hold) for step in CONTENT.routines[routine].steps for seg in step.segments)
+    assert talk.routine is None
+    assert "end of the" in exchange.transcript and "nine one one" in exchange.transcript
+
+
+@pytest.mark.parametrize("routine", ROUTINE_IDS)
+def test_navigation_from_every_step(make_conversation, routine):
+    total = len(CONTENT.routines[routine].steps)
+    for step in range(total):
+        talk = make_conversation(user=f"amzn1.ask.account.NAV{routine}{step}")
+        start(talk, routine)
+        while talk.routine and talk.routine["step"] < step:
+            talk.say("continue")
+        if talk.routine is None:
+            continue  # the whole routine fit in fewer responses than steps
+        for command, first_step in (
+            ("repeat", lambda at: max(at - 1, 0)),  # the step just heard, again
+            ("back", lambda at: max(at - 2, 0)),  # the one before it
+            ("start over", lambda at: 0),
+        ):
+            if talk.routine is None:
+                break
+            at = talk.routine["step"]
+            exchange = talk.say(command)
+            assert steps_in(exchange)[0] == first_step(at) + 1, command
+        if talk.routine is None:
+            continue
+        at = talk.routine["step"]
+        progress = talk.say("how much longer")
+        assert "step" in progress.transcript and "left" in progress.transcript
+        assert talk.routine["step"] == at
+        paused = talk.say("pause")
+        assert "Paused" in paused.transcript and talk.routine["step"] == at
+        resumed = talk.say("resume")
+        assert steps_in(resumed)[0] == at + 1
+        stopped = talk.say("stop")
+        assert stopped.response["response"]["shouldEndSession"] is True
+
+
+def test_next_skips_to_the_next_step(talk):
+    start(talk, "full")
+    at = talk.routine["step"]
+    exchange = talk.say("next")
+    assert steps_in(exchange)[0] == at + 1
+
+
+def test_choice_offered_with_lengths_when_no_routine_named(talk):
+    talk.launch()
+    exchange = talk.say("start a massage")
+    for routine in CONTENT.routines.values():
+        assert routine.title in exchange.transcript
+    assert "minutes" in exchange.transcript
+    assert talk.attributes["offer"] == "choose_routine"
+    talk.say("the gentle one")
+    assert talk.attributes["offer"] == "safety_check"
+
+
+def test_safety_check_only_before_the_first_routine_and_no_gets_advice(make_conversation):
+    talk = make_conversation()
+    talk.launch()
+    talk.say("start the quick routine")
+    advice = talk.say("no")
+    assert "don't massage" in advice.transcript and talk.routine is None
+    talk.say("start the quick routine")
+    talk.say("yes")
+    talk = make_conversation()
+    talk.launch()
+    exchange = talk.say("start the gentle routine")
+    assert "safety check" not in exchange.transcript
+    assert steps_in(exchange)[0] == 1
+
+
+def test_stop_saves_progress_and_launch_offers_resume(make_conversation):
+    talk = make_conversation()
+    start(talk, "full")
+    step = talk.routine["step"]
+    talk.say("stop")
+    later = make_conversation()
+    launch = later.launch()
+    assert "Last time you stopped at step" in launch.transcript
+    resumed = later.say("resume")
+    assert steps_in(resumed)[0] == step + 1
+
+
+def test_session_timeout_saves_progress(make_conversation):
+    talk = make_conversation()
+    start(talk, "full")
+    step = talk.routine["step"]
+    talk.end("EXCEEDED_MAX_REPROMPTS")
+    later = make_conversation()
+    later.launch()
+    assert steps_in(later.say("yes"))[0] == step + 1
+
+
+def test_pace_is_remembered_and_scales_holds(make_conversation):
+    talk = make_conversation()
+    normal = start(talk, "quick")
+    talk.say("slower")
+    slow_talk = make_conversation()
+    slow_talk.launch()
+    slow = slow_talk.say("start the quick routine")
+    normal_holds = [s for _, s in hold_groups(normal)]
+    slow_holds = [s for _, s in hold_groups(slow)]
+    assert sum(slow_holds) > sum(normal_holds)
+    assert 'rate="80%"' in str(slow.response)
+
+
+def test_slowest_and_fastest_limits_are_announced(talk):
+    talk.launch()
+    talk.say("slower")
+    assert "slowest" in talk.say("slower").transcript
+    talk.say("faster")
+    talk.say("faster")
+    assert "quickest" in talk.say("faster").transcript
+
+
+def test_returning_user_hears_brief_setup(make_conversation):
+    first_talk = make_conversation()
+    first = start(first_talk, "quick")
+    assert first_talk.routine is None, "quick fits one response"
+    again = make_conversation()
+    again.launch()
+    second = again.say("start the quick routine")
+    setup = CONTENT.routines["quick"].steps[0].setup
+    assert setup in first.transcript and setup not in second.transcript
+    assert len(second.transcript) < len(first.transcript)
+
+
+def test_question_mid_routine_offers_to_continue(talk):
+    start(talk, "full")
+    at = talk.routine["step"]
+    exchange = talk.say("how hard should I press")
+    assert talk.attributes["last_topic"] == "pressure"
+    assert "continue" in exchange.transcript and talk.routine["step"] == at
+    assert steps_in(talk.say("yes"))[0] == at + 1
+
+
+def test_routine_state_absent_when_none_active(talk):
+    talk.launch()
+    talk.say("how hard should I press")
+    assert "routine" not in talk.attributes
+    for command in ("pause", "next", "back", "how much longer", "resume", "start over"):
+        exchange = talk.say(command)
+        assert exchange.response["response"]["shouldEndSession"] is False

@@ -1,0 +1,91 @@
+"""The local stand-in for Alexa's NLU: utterances and the intent and slots each must produce."""
+
+from __future__ import annotations
+
+import pytest
+
+from skill.local.matcher import LAUNCH, QUESTION_INTENT, matcher_for
+
+TABLE = [
+    ("open neck relief coach", LAUNCH, {}),
+    ("Alexa, open Neck Relief Coach.", LAUNCH, {}),
+    ("launch neck relief coach", LAUNCH, {}),
+    ("", LAUNCH, {}),
+    ("ask neck relief coach", LAUNCH, {}),
+    ("help", "AMAZON.HelpIntent", {}),
+    ("what can I say", "AMAZON.HelpIntent", {}),
+    ("stop", "AMAZON.StopIntent", {}),
+    ("goodbye", "AMAZON.StopIntent", {}),
+    ("cancel", "AMAZON.CancelIntent", {}),
+    ("yes", "AMAZON.YesIntent", {}),
+    ("yes please", "AMAZON.YesIntent", {}),
+    ("sure", "AMAZON.YesIntent", {}),
+    ("no thanks", "AMAZON.NoIntent", {}),
+    ("repeat that", "AMAZON.RepeatIntent", {}),
+    ("say that again", "AMAZON.RepeatIntent", {}),
+    ("pause", "AMAZON.PauseIntent", {}),
+    ("hold on", "AMAZON.PauseIntent", {}),
+    ("continue", "AMAZON.ResumeIntent", {}),
+    ("continue please", "AMAZON.ResumeIntent", {}),
+    ("resume", "AMAZON.ResumeIntent", {}),
+    ("keep going", "AMAZON.ResumeIntent", {}),
+    ("next", "AMAZON.NextIntent", {}),
+    ("skip this step", "AMAZON.NextIntent", {}),
+    ("back", "AMAZON.PreviousIntent", {}),
+    ("go back", "AMAZON.PreviousIntent", {}),
+    ("start over", "AMAZON.StartOverIntent", {}),
+    ("slower", "SlowerIntent", {}),
+    ("slow down please", "SlowerIntent", {}),
+    ("you're talking too fast", "SlowerIntent", {}),
+    ("faster", "FasterIntent", {}),
+    ("speed up", "FasterIntent", {}),
+    ("how much longer", "ProgressIntent", {}),
+    ("where am I", "ProgressIntent", {}),
+    ("tell me more", "MoreIntent", {}),
+    ("start a massage", "StartRoutineIntent", {}),
+    ("guide me through a self massage", "StartRoutineIntent", {}),
+    ("walk me through a massage", "StartRoutineIntent", {}),
+    ("start the quick routine", "StartRoutineIntent", {"routine": "quick"}),
+    ("I need the gentle one", "StartRoutineIntent", {"routine": "gentle"}),
+    ("the full one", "StartRoutineIntent", {"routine": "full"}),
+    ("quick", "StartRoutineIntent", {"routine": "quick"}),
+    ("tell neck relief coach to start the quick routine", "StartRoutineIntent", {"routine": "quick"}),
+    ("should I use heat or ice", "TopicHeatIceIntent", {}),
+    ("how hard should I press", "TopicPressureIntent", {}),
+    ("ask neck relief coach how hard should I press", "TopicPressureIntent", {}),
+    ("I have a question about pillows", QUESTION_INTENT, {"question": "pillows"}),
+    ("tell me about heat packs", QUESTION_INTENT, {"question": "heat packs"}),
+    ("is it bad that my scalp tingles after rubbing", QUESTION_INTENT,
+     {"question": "is it bad that my scalp tingles after rubbing"}),
+    ("What's the weather?", QUESTION_INTENT, {"question": "What's the weather?"}),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), TABLE)
+def test_utterance_table(text, intent, slots):
+    match = matcher_for("en-US").match(text)
+    assert match.intent == intent
+    assert match.slots == slots
+
+
+def test_every_model_sample_without_slots_matches_its_own_intent():
+    import json
+
+    from skill.local.matcher import MODELS_DIR
+
+    model = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))
+    matcher = matcher_for("en-US")
+    for intent in model["interactionModel"]["languageModel"]["intents"]:
+        for sample in intent.get("samples", []):
+            if "{" not in sample:
+                assert matcher.match(sample).intent == intent["name"], sample
+
+
+def test_every_routine_synonym_fills_the_slot():
+    from skill.content import load
+
+    matcher = matcher_for("en-US")
+    for routine in load("en-US").routines.values():
+        for synonym in routine.synonyms:
+            match = matcher.match(f"start the {synonym} routine")
+            assert match.slots.get("routine") == routine.id, synonym

@@ -1,0 +1,112 @@
+"""Content is data: validated at load, complete in every locale, short enough to hear."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from skill.content import ROUTINE_IDS, TOPIC_IDS, available_locales, load, parse_topic, required_prompts
+from skill.errors import ContentError
+from skill.routine.model import parse_routine
+from skill.speech.estimate import estimate_seconds
+from skill.speech.plan import PACES, Plan
+
+LOCALES = available_locales()
+BASE = load("en-US")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_key_exists_in_every_locale(locale):
+    content = load(locale)
+    assert tuple(content.topics) == TOPIC_IDS
+    assert tuple(content.routines) == ROUTINE_IDS
+    assert set(content.prompts) == set(required_prompts())
+    for routine_id in ROUTINE_IDS:
+        assert [s.id for s in content.routines[routine_id].steps] == [s.id for s in BASE.routines[routine_id].steps]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_answers_are_short_enough_to_hear(locale):
+    content = load(locale)
+    rate = int(PACES["normal"]["rate"])
+    for topic in content.topics.values():
+        seconds = estimate_seconds(Plan.of(content.fill(topic.answer), rate=rate))
+        assert seconds <= 23, f"{topic.id}: {seconds:.1f} s"
+        assert len(topic.questions) >= 8
+        assert topic.sources
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_cure_promises_or_diagnosis_in_answers(locale):
+    content = load(locale)
+    banned = re.compile(r"\b(will cure|cures (it|occipital|the)|can cure|is a cure|guarantee[sd]?|will fix|"
+                        r"permanently fix|you have occipital neuralgia|this skill can diagnose)\b", re.I)
+    for topic in content.topics.values():
+        for text in (topic.answer, topic.more or "", topic.card):
+            assert not banned.search(text), topic.id
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_red_flag_answer_routes_to_emergency_care(locale):
+    content = load(locale)
+    answer = content.fill(content.topics["red_flags"].answer)
+    assert content.settings["emergency_number"] in answer
+    assert "{" not in answer
+
+
+def test_routines_match_their_stated_lengths():
+    from skill.routine.compose import Style
+
+    stated = {"quick": 180, "full": 540, "gentle": 240}
+    for routine_id, seconds in stated.items():
+        estimate = estimate_seconds(BASE.composer(routine_id).whole(Style("normal")))
+        assert abs(estimate - seconds) / seconds <= 0.1, (routine_id, estimate)
+
+
+def topic_data(**changes):
+    data = {"title": "T", "answer": "A short answer.", "card": "Card.", "offer": "none",
+            "questions": [f"question number {w}" for w in "one two three four five six seven eight".split()],
+            "sources": [{"title": "S", "url": "https://example.org"}]}
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("changes", [
+    {"answer": "word " * 60},
+    {"answer": "Hold for 20 seconds."},
+    {"offer": "more"},
+    {"offer": "sometimes"},
+    {"questions": ["only one"]},
+    {"questions": [f"Question {i}?" for i in range(8)]},
+    {"sources": []},
+    {"sources": [{"title": "S", "url": "ftp://x"}]},
+    {"answer": "Call {doctor_number}."},
+    {"card": ""},
+])
+def test_bad_topics_fail_at_load(changes):
+    with pytest.raises(ContentError):
+        parse_topic("x", topic_data(**changes), "test")
+
+
+def test_good_topic_parses():
+    assert parse_topic("x", topic_data(), "test").answer == "A short answer."
+
+
+@pytest.mark.parametrize("segment", [
+    {"hold": 200}, {"hold": 10, "say": "two kinds"}, {"breathe": 1, "in": 4, "out": 6}, {"reps": 3},
+    {"say": "Hold for 20 seconds."}, {"pause": 30}, {},
+])
+def test_bad_routine_segments_fail_at_load(segment):
+    data = json.loads(json.dumps({
+        "title": "R", "description": "d", "synonyms": ["r"], "intro": "i", "intro_brief": ["b"], "closing": "c",
+        "steps": [{"id": "s", "title": "S", "setup": "x", "setup_brief": ["y"], "segments": [segment]}],
+    }))
+    with pytest.raises(ContentError):
+        parse_routine("r", data, "test")
+
+
+def test_unknown_locale_is_an_error():
+    with pytest.raises(ContentError):
+        load("zz-ZZ")
