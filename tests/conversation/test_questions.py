@@ -180,3 +180,10 @@ def test_store_failure_still_answers_and_keeps_saved_progress(make_conversation,
     assert db_path.read_bytes().startswith(b"not a database")  # never overwritten
     db_path.write_bytes(saved)
     assert "step" in make_conversation().launch().transcript
+
+
+def test_urgent_symptom_intent_from_alexa_nlu_gets_urgent_guidance(talk):
+    talk.launch()
+    exchange = talk.say("I passed out")
+    assert exchange.match.intent == "UrgentSymptomIntent"
+    assert talk.attributes["last_topic"] == "red_flags" and "nine one one" in exchange.transcript

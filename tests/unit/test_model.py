@@ -86,3 +86,14 @@ def test_check_command_detects_a_stale_model(tmp_path, monkeypatch):
     assert models.main(["--check", "--locale", "en-US"]) == 1
     assert models.main(["--locale", "en-US"]) == 0
     assert models.main(["--check", "--locale", "en-US"]) == 0
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_urgent_symptom_samples_are_red_flags_for_the_screen_too(locale):
+    """Alexa's NLU and our own screen must agree: a red-flag sample is urgent on either path."""
+    from skill.safety import screen
+
+    for intent in language_model(locale)["intents"]:
+        if intent["name"] == "UrgentSymptomIntent":
+            assert intent["samples"]
+            assert [s for s in intent["samples"] if not screen(s)] == []
