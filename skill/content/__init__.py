@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from skill.content.overlay import has_content, read_locale_data
 from skill.errors import ContentError
 from skill.routine.compose import Composer, Style, fits
 from skill.routine.model import Cues, Routine, parse_cues, parse_routine
@@ -169,7 +170,7 @@ def load(locale: str = DEFAULT_LOCALE) -> LocaleContent:
     if not folder.is_dir():
         raise ContentError(f"no content for locale {locale!r}")
     topics_file, routines_file, prompts_file = (folder / n for n in ("topics.json", "routines.json", "prompts.json"))
-    topics_data = _read(topics_file).get("topics", {})
+    topics_data = read_locale_data(locale, "topics").get("topics", {})
     missing = [t for t in TOPIC_IDS if t not in topics_data]
     extra = [t for t in topics_data if t not in TOPIC_IDS]
     if missing or extra:
@@ -181,14 +182,14 @@ def load(locale: str = DEFAULT_LOCALE) -> LocaleContent:
             if q in seen and seen[q] != topic.id:
                 raise ContentError(f"{topics_file}: question {q!r} is in both {seen[q]} and {topic.id}")
             seen[q] = topic.id
-    routines_data = _read(routines_file)
+    routines_data = read_locale_data(locale, "routines")
     cues = parse_cues(routines_data.get("cues"), str(routines_file))
     raw_routines = routines_data.get("routines", {})
     if sorted(raw_routines) != sorted(ROUTINE_IDS):
         raise ContentError(f"{routines_file}: routines must be exactly {ROUTINE_IDS}")
     routines = {r: parse_routine(r, raw_routines[r], str(routines_file)) for r in ROUTINE_IDS}
     _check_routines(routines, cues, str(routines_file))
-    prompts_data = _read(prompts_file)
+    prompts_data = read_locale_data(locale, "prompts")
     prompts = {k: tuple(v) if isinstance(v, list) else v for k, v in prompts_data.get("prompts", {}).items()}
     missing_prompts = [k for k in required_prompts() if k not in prompts]
     if missing_prompts:
@@ -202,7 +203,7 @@ def load(locale: str = DEFAULT_LOCALE) -> LocaleContent:
 
 def available_locales() -> list[str]:
     """Locales with a content folder."""
-    return sorted(p.name for p in CONTENT_DIR.iterdir() if (p / "prompts.json").is_file())
+    return sorted(p.name for p in CONTENT_DIR.iterdir() if has_content(p))
 
 
 @cache

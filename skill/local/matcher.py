@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from skill.content import CONTENT_DIR
+from skill.content.overlay import read_locale_data
 from skill.text import normalise
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
@@ -132,5 +132,5 @@ class Matcher:
 def matcher_for(locale: str = "en-US") -> Matcher:
     """The matcher for a locale, from its committed interaction model."""
     model = json.loads((MODELS_DIR / f"{locale}.json").read_text(encoding="utf-8"))
-    phrases = json.loads((CONTENT_DIR / locale / "intents.json").read_text(encoding="utf-8"))
+    phrases = read_locale_data(locale, "intents")
     return Matcher(model, phrases.get("builtin_phrases", {}))

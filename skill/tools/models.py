@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from skill.content import CONTENT_DIR, available_locales, load
+from skill.content import available_locales, load
+from skill.content.overlay import read_locale_data
 from skill.intents import topic_intent_name
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
@@ -29,7 +30,7 @@ BUILTIN_INTENTS = (
 
 def intent_phrases(locale: str) -> dict[str, Any]:
     """The locale's ``intents.json``: invocation name, carrier phrases, custom and built-in samples."""
-    return json.loads((CONTENT_DIR / locale / "intents.json").read_text(encoding="utf-8"))
+    return read_locale_data(locale, "intents")
 
 
 def build_model(locale: str) -> dict[str, Any]:

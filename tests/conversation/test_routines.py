@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from skill.content import ROUTINE_IDS, load
+from skill.content import ROUTINE_IDS, available_locales, load
 from skill.routine.model import Hold
 from skill.speech.parse import plan_from_response
 from skill.speech.plan import Silence, Speech
@@ -219,3 +219,20 @@ def test_routine_state_absent_when_none_active(talk):
     for command in ("pause", "next", "back", "how much longer", "resume", "start over"):
         exchange = talk.say(command)
         assert exchange.response["response"]["shouldEndSession"] is False
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_full_routine_and_questions_in_every_locale(make_conversation, locale):
+    content = load(locale)
+    talk = make_conversation(locale=locale)
+    launch = talk.launch()
+    assert content.settings["emergency_number"] in launch.transcript
+    talk.say("how hard should I press")
+    assert talk.attributes["last_topic"] == "pressure"
+    exchange = talk.say("I have the worst headache of my life")
+    assert content.settings["emergency_number"] in exchange.transcript
+    exchange = start(talk, "full")
+    heard = steps_in(exchange)
+    while talk.routine:
+        heard += steps_in(talk.say("continue"))
+    assert heard == list(range(1, len(content.routines["full"].steps) + 1))
