@@ -116,9 +116,9 @@ class Coach:
         if profile.unfinished:
             routine = self.content.routines[profile.unfinished.routine]
             parts.append(self.p("launch_resume", step=number_words(profile.unfinished.step + 1),
-                                routine=routine.title.lower()))
+                                routine=routine.name))
             return self._turn(self.say(*parts), self.say(self.p("launch_resume", step=number_words(
-                profile.unfinished.step + 1), routine=routine.title.lower())), profile=profile, offer="resume")
+                profile.unfinished.step + 1), routine=routine.name)), profile=profile, offer="resume")
         parts.append(self.p("launch_menu") if not self.profile.disclaimer_heard else self.p("launch_menu_brief"))
         return self._turn(self.say(*parts), self.say(self.p("launch_menu")), profile=profile)
 
@@ -140,7 +140,7 @@ class Coach:
         if state:
             profile = self._save_place(state)
             parts.append(self.p("stopped_saved", step=number_words(state.step + 1),
-                                routine=self.content.routines[state.id].title.lower()))
+                                routine=self.content.routines[state.id].name))
         parts.append(self.p("goodbye"))
         return self._turn(self.say(*parts), None, profile=profile, routine=None, offer=None)
 
@@ -267,8 +267,8 @@ class Coach:
             return self._turn(self.say(self.p("safety_check")), self.say(self.p("safety_check_reprompt")),
                               offer="safety_check", pending_routine=routine_id)
         state = RoutineState(routine_id, 0, self.profile.pace)
-        title = self.content.routines[routine_id].title.lower()
-        return self._play(state, 0, lead=self.p("routine_start", routine=title), with_intro=True)
+        name = self.content.routines[routine_id].name
+        return self._play(state, 0, lead=self.p("routine_start", routine=name), with_intro=True)
 
     def resume(self) -> Turn:
         if self.session.get("offer") == "safety_check":
@@ -301,7 +301,7 @@ class Coach:
             state = RoutineState(self.profile.unfinished.routine, 0, self.profile.pace)
         if state is None:
             return self.choose_routine()
-        title = self.content.routines[state.id].title.lower()
+        title = self.content.routines[state.id].name
         return self._play(state, 0, lead=self.p("start_over", routine=title), with_intro=True)
 
     def pause(self) -> Turn:
@@ -361,7 +361,7 @@ class Coach:
         state = self.routine
         if state is None:
             return None
-        title = self.content.routines[state.id].title.lower()
+        title = self.content.routines[state.id].name
         return self.p("mid_routine_offer", routine=title, step=number_words(state.step + 1))
 
     def _play(self, state: RoutineState, start: int, *, lead: str | None, with_intro: bool = False) -> Turn:
@@ -369,7 +369,7 @@ class Coach:
         routine = self.content.routines[state.id]
         composer = self.content.composer(state.id)
         speech = self.say(lead) if lead else Plan()
-        closing = Plan.of(Silence(1)) + self.say(self.p("routine_done", routine=routine.title.lower()),
+        closing = Plan.of(Silence(1)) + self.say(self.p("routine_done", routine=routine.name),
                                                  self.p("routine_done_help"), self.p("routine_done_next"))
         prompt = self.say(self.p("continue_prompt"))
         reserve = estimate_seconds(speech) + max(estimate_seconds(closing), estimate_seconds(prompt))

@@ -56,6 +56,7 @@ class Step:
 class Routine:
     id: str
     title: str
+    name: str  # the short spoken name, as in "step four of the full routine"
     description: str
     synonyms: tuple[str, ...]
     intro: str
@@ -152,6 +153,7 @@ def parse_routine(routine_id: str, data: Any, where: str) -> Routine:
     return Routine(
         id=routine_id,
         title=_text(data, "title", where),
+        name=_text(data, "name", where),
         description=_text(data, "description", where),
         synonyms=_texts(data, "synonyms", where),
         intro=_text(data, "intro", where),

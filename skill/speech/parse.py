@@ -49,7 +49,11 @@ class _Reader:
             self.children(elem)
             self.flush()
             self.rate = outer
-        else:  # <speak>, <s>, <p>, unknown tags: their words are spoken as they stand
+        elif elem.tag in ("p", "s"):  # paragraphs and sentences are separate words even when written tight
+            self.text(" ")
+            self.children(elem)
+            self.text(" ")
+        else:  # <emphasis>, <say-as>, unknown tags: their words are spoken as they stand
             self.children(elem)
         self.text(elem.tail)
 

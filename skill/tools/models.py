@@ -18,6 +18,7 @@ from typing import Any
 from skill.content import available_locales, load
 from skill.content.overlay import read_locale_data
 from skill.intents import topic_intent_name
+from skill.text import normalise
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
 ROUTINE_SLOT_TYPE = "ROUTINE_NAME"
@@ -53,7 +54,7 @@ def build_model(locale: str) -> dict[str, Any]:
     for topic in content.topics.values():
         intents.append({"name": topic_intent_name(topic.id), "samples": list(topic.questions)})
     routine_values = [
-        {"id": r.id, "name": {"value": r.id, "synonyms": sorted({r.title.lower(), *r.synonyms} - {r.id})}}
+        {"id": r.id, "name": {"value": r.id, "synonyms": sorted({normalise(r.title), *r.synonyms} - {r.id})}}
         for r in content.routines.values()
     ]
     return {

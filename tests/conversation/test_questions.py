@@ -187,3 +187,19 @@ def test_urgent_symptom_intent_from_alexa_nlu_gets_urgent_guidance(talk):
     exchange = talk.say("I passed out")
     assert exchange.match.intent == "UrgentSymptomIntent"
     assert talk.attributes["last_topic"] == "red_flags" and "nine one one" in exchange.transcript
+
+
+@pytest.mark.parametrize("key", ["launch_menu", "help", "help_reprompt", "fallback"])
+def test_example_phrases_in_prompts_do_what_they_promise(talk, key):
+    """Every "you can say X" in our own prompts must reach the intent it implies."""
+    import re
+
+    examples = re.findall(r"(?:like|such as|say|Try asking),? ([A-Za-z ,']+?)(?:[.?]|, or| or|$)", CONTENT.prompts[key])
+    assert examples
+    for example in examples:
+        for phrase in (p.strip() for p in example.split(",") if p.strip()):
+            talk.launch()
+            exchange = talk.say(phrase)
+            assert exchange.match.intent != "AMAZON.FallbackIntent"
+            if exchange.match.intent in ("AskQuestionIntent",) or exchange.match.intent.startswith("Topic"):
+                assert "last_topic" in talk.attributes, phrase
