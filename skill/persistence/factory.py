@@ -1,4 +1,9 @@
-"""Choose the persistence adapter from the environment, importing heavy clients only when used."""
+"""Choose the persistence adapter from the environment, importing heavy clients only when used.
+
+Order: DynamoDB when ``NRC_DYNAMODB_TABLE`` is set (the Lambda template sets it), else SQLite when
+``NRC_DB_PATH`` is set (the local CLI passes a default path), else none: the skill still works,
+it just forgets between sessions. Neither choice touches the network or the disk here.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
 
 def adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenceAdapter | None:
-    """SQLite when ``NRC_DB_PATH`` is set; otherwise no persistence (session only).
-
-    DynamoDB support is added by the deployment issue.
-    """
+    """The adapter the environment asks for; a half-configured DynamoDB (no region) raises ``ValueError``."""
     env = os.environ if env is None else env
+    if (env.get("NRC_DYNAMODB_TABLE") or "").strip():
+        from skill.persistence.dynamodb import DynamoDbSettings, DynamoDbStore
+
+        return DynamoDbStore(DynamoDbSettings.from_env(env))
     if env.get("NRC_DB_PATH"):
         from skill.persistence.sqlite_adapter import SqliteAdapter
 
-        return SqliteAdapter(env["NRC_DB_PATH"])
+        return SqliteAdapter(os.path.expanduser(env["NRC_DB_PATH"]))
     return None

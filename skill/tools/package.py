@@ -1,0 +1,218 @@
+"""Build the AWS Lambda deployment package: ``build/lambda.zip``.
+
+The zip holds ``lambda_function.py`` at its root, the ``skill`` package without what only a laptop
+needs (``skill/local``, ``skill/tools``), and the dependencies from ``lambda/requirements.txt``
+installed by pip for the Lambda runtime (Python 3.12), not for the machine running the build.
+
+``--arch any`` (the default) takes pure-Python wheels only, so one zip runs on x86_64 and arm64
+alike; ``--arch x86_64`` or ``arm64`` allows compiled wheels for that architecture (the template's
+``Architecture`` parameter must then match). boto3 and its own dependencies are left out unless
+``--bundle-boto3``: every Lambda Python runtime ships them, and they are nine tenths of the zip.
+
+The zip is deterministic (sorted entries, fixed timestamps and modes), so an unchanged build gives
+identical bytes and SAM publishes no new function version for it. ``--compile-with PYTHON`` (a
+Python of the runtime's version) adds bytecode: Lambda's code folder is read-only, so without it
+every cold start compiles each imported module again. Installed dependencies are cached
+under ``build/lambda-deps/`` by a hash of everything that decides them; pip's downloads under
+``build/pip-cache/``.
+
+Usage: python -m skill.tools.package [--arch any|x86_64|arm64] [--python-version 3.12] [--bundle-boto3]
+                                     [--compile-with python3.12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILD_DIR = ROOT / "build"
+DEFAULT_OUTPUT = BUILD_DIR / "lambda.zip"
+DEFAULT_REQUIREMENTS = ROOT / "lambda" / "requirements.txt"
+ENTRY_POINT = ROOT / "lambda" / "lambda_function.py"
+PACKAGE_DIR = ROOT / "skill"
+PYTHON_VERSION = "3.12"
+PLATFORMS = {"any": "any", "x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+EXCLUDED_PACKAGE_DIRS = frozenset({"local", "tools"})  # directly under skill/: laptop-only code
+SKIPPED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".DS_Store"})
+SKIPPED_DEP_DIRS = frozenset({"bin"})  # console scripts whose shebang points at the build machine
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+FILE_MODE = 0o100644
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _walk(base: Path, skip_dirs: frozenset[str] = frozenset()) -> Iterator[Path]:
+    """Files under ``base`` (no caches or bytecode), skipping the named top-level folders."""
+    for path in sorted(base.rglob("*")):
+        relative = path.relative_to(base)
+        if relative.parts[0] in skip_dirs or SKIPPED_NAMES.intersection(relative.parts):
+            continue
+        if path.is_file() and path.suffix not in (".pyc", ".pyo"):
+            yield path
+
+
+def _deps_key(requirements: Path, arch: str, python_version: str) -> str:
+    """What decides the installed dependencies: the requirements text, target platform and Python."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([requirements.read_text(encoding="utf-8"), PLATFORMS[arch], python_version]).encode())
+    return digest.hexdigest()[:16]
+
+
+def install_dependencies(requirements: Path, arch: str = "any", python_version: str = PYTHON_VERSION,
+                         refresh: bool = False) -> Path:
+    """pip-install the requirements for the Lambda runtime into a cached folder, and return it.
+
+    Installing into a temporary folder first means an interrupted install never leaves a cache
+    entry that looks complete.
+    """
+    target = BUILD_DIR / "lambda-deps" / f"{arch}-py{python_version}-{_deps_key(requirements, arch, python_version)}"
+    if target.is_dir() and not refresh:
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="staging-", dir=target.parent))
+    try:
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
+            "--no-compile", "--no-warn-conflicts", "--target", str(staging), "--platform", PLATFORMS[arch],
+            "--implementation", "cp", "--python-version", python_version, "--only-binary=:all:",
+            "--cache-dir", str(BUILD_DIR / "pip-cache"), "-r", str(requirements),
+        ]
+        subprocess.run(command, check=True)
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return target
+
+
+def runtime_provided_files(deps: Path) -> set[Path]:
+    """Files of the distributions the Lambda runtime already has (boto3 and its own dependencies),
+    found from each installed distribution's RECORD so nothing is guessed from folder names."""
+    files: set[Path] = set()
+    for dist_info in deps.glob("*.dist-info"):
+        name = dist_info.name.removesuffix(".dist-info").rsplit("-", 1)[0]
+        if _normalise(name) not in RUNTIME_PROVIDED:
+            continue
+        for line in (dist_info / "RECORD").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                files.add((deps / line.split(",", 1)[0]).resolve())
+        files.update(path.resolve() for path in dist_info.rglob("*"))
+    return files
+
+
+def package_entries(deps: Path, bundle_boto3: bool = False) -> dict[str, Path]:
+    """Archive name -> source file, for everything the Lambda function needs at run time."""
+    entries: dict[str, Path] = {ENTRY_POINT.name: ENTRY_POINT}
+    for path in _walk(PACKAGE_DIR, EXCLUDED_PACKAGE_DIRS):
+        entries[f"skill/{path.relative_to(PACKAGE_DIR).as_posix()}"] = path
+    left_out = set() if bundle_boto3 else runtime_provided_files(deps)
+    for path in _walk(deps, SKIPPED_DEP_DIRS):
+        if path.resolve() in left_out:
+            continue
+        name = path.relative_to(deps).as_posix()
+        if name in entries:
+            raise RuntimeError(f"dependency file {name} would shadow the skill's own file")
+        entries[name] = path
+    return entries
+
+
+def python_version_of(python: str) -> str:
+    script = "import sys; print('%d.%d' % sys.version_info[:2])"
+    return subprocess.run([python, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def compile_bytecode(entries: dict[str, Path], python: str, python_version: str) -> dict[str, Path]:
+    """Bytecode for every module, made by ``python`` (which must be the runtime's version).
+
+    Unchecked-hash pycs are trusted without comparing the source's timestamp, which a zip does not
+    keep faithfully; paths inside them read ``/var/task`` (Lambda's code folder), not the build's.
+    """
+    found = python_version_of(python)
+    if found != python_version:
+        raise ValueError(f"{python} is Python {found}; bytecode for the {python_version} runtime needs that version")
+    stage = BUILD_DIR / "lambda-bytecode"
+    if stage.exists():
+        shutil.rmtree(stage)
+    for name, source in entries.items():
+        if name.endswith(".py"):
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, stage / name)
+    command = [python, "-W", "ignore", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+               "-s", str(stage), "-p", "/var/task", str(stage)]
+    subprocess.run(command, check=True)
+    return {path.relative_to(stage).as_posix(): path for path in sorted(stage.rglob("*.pyc"))}
+
+
+def write_zip(entries: dict[str, Path], output: Path) -> None:
+    """Sorted entries, one timestamp, one mode: the same inputs give the same bytes."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+            info.create_system = 3  # unix, so the mode below is honoured
+            info.external_attr = FILE_MODE << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, entries[name].read_bytes(), compresslevel=9)
+    os.replace(partial, output)
+
+
+def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMENTS, arch: str = "any",
+          python_version: str = PYTHON_VERSION, bundle_boto3: bool = False, refresh: bool = False,
+          compile_with: str | None = None) -> Path:
+    deps = install_dependencies(requirements, arch, python_version, refresh)
+    entries = package_entries(deps, bundle_boto3)
+    if compile_with:
+        entries.update(compile_bytecode(entries, compile_with, python_version))
+    write_zip(entries, output)
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m skill.tools.package", description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="any",
+                        help="any: pure-Python wheels only, one zip for x86_64 and arm64 (default)")
+    parser.add_argument("--python-version", default=PYTHON_VERSION, help="the Lambda runtime's Python (3.12)")
+    parser.add_argument("--requirements", type=Path, default=DEFAULT_REQUIREMENTS)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser.add_argument("--bundle-boto3", action="store_true",
+                        help="ship boto3 in the zip instead of using the runtime's copy")
+    parser.add_argument("--refresh", action="store_true", help="reinstall dependencies even if cached")
+    parser.add_argument("--compile-with", metavar="PYTHON",
+                        help="add bytecode made by this interpreter (must be the runtime's Python version)")
+    args = parser.parse_args(argv)
+    try:
+        output = build(args.output, args.requirements, args.arch, args.python_version, args.bundle_boto3, args.refresh,
+                       args.compile_with)
+    except subprocess.CalledProcessError as error:
+        print(f"{error.cmd[0]} failed (exit {error.returncode}); with --arch any every dependency needs a "
+              "pure-Python wheel", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    with zipfile.ZipFile(output) as archive:
+        count = len(archive.infolist())
+    print(f"{output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}: "
+          f"{output.stat().st_size / 1e6:.1f} MB, {count} files (arch {args.arch}, Python {args.python_version})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
