@@ -1,0 +1,416 @@
+"""The local Flask shim: the skill as a real Alexa web-service endpoint, plus a web simulator.
+
+``POST /alexa`` is what Alexa (or any independent client) calls. Each request is verified on its exact
+raw bytes before the skill sees it, because Amazon requires that of every endpoint outside Lambda.
+``POST /simulate`` turns typed text into a real request envelope through the same Conversation the
+terminal chat uses, and ``GET /audio/<id>.wav`` renders the answer with the local speaker, so the
+page can be heard in a browser even when the server has no sound card.
+Every error reaches the client as short JSON; details go to the log only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from ask_sdk_model import RequestEnvelope
+from flask import Flask, Response, jsonify, request, send_file, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+from skill.config import SkillConfig, db_path_from_env
+from skill.content import LocaleContent, available_locales, load
+from skill.local.conversation import Conversation, Send, in_process
+from skill.local.matcher import MODELS_DIR
+from skill.local.verifier import AlexaRequestVerifier, VerificationError
+from skill.speech.estimate import speech_seconds
+from skill.speech.parse import plan_from_response
+from skill.speech.plan import Plan, Silence
+from skill.text import normalise, number_words
+
+logger = logging.getLogger("skill.local.server")
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+MAX_BODY_BYTES = 256 * 1024  # Alexa requests are a few KB; anything near this is not one
+MAX_TEXT_CHARS = 500
+AUDIO_PLANS_KEPT = 64
+DEFAULT_HOST = "127.0.0.1"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+DEFAULT_PORT = 5000
+_AUDIO_ID = re.compile(r"^[0-9a-f]{32}$")
+_MESSAGES = {
+    400: "The request is not valid.",
+    404: "Nothing here.",
+    405: "This method is not allowed here.",
+    413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KB.",
+    500: "Something went wrong on the server.",
+}
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+}
+
+
+class RequestVerifier(Protocol):
+    def verify(self, headers: Mapping[str, str], body: bytes) -> None: ...
+
+
+class WavRenderer(Protocol):
+    def render_wav(self, plan: Plan, path: Path) -> Path: ...
+
+
+class BadInput(Exception):
+    """Input the client can fix; the message says how and is safe to return."""
+
+
+def _env_flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def supported_locales() -> list[str]:
+    """Locales with both content and an interaction model, the two things a simulated turn needs."""
+    return [locale for locale in available_locales() if (MODELS_DIR / f"{locale}.json").is_file()]
+
+
+class AudioStore:
+    """Plans waiting to be heard, rendered to WAV on first request.
+
+    Bounded, so a long session cannot fill the disk. Rendering is serialised because pyttsx3 drives
+    one engine that breaks when two threads use it at once (research/voice-toolchain.md, part 1).
+    """
+
+    def __init__(self, speaker: Callable[[], WavRenderer], capacity: int = AUDIO_PLANS_KEPT) -> None:
+        self._speaker_factory = speaker
+        self._speaker: WavRenderer | None = None
+        self._capacity = capacity
+        self._entries: OrderedDict[str, tuple[Plan, Path | None]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._render_lock = threading.Lock()
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+
+    def add(self, plan: Plan) -> str:
+        audio_id = uuid.uuid4().hex
+        with self._lock:
+            self._entries[audio_id] = (plan, None)
+            while len(self._entries) > self._capacity:
+                _, (_, old) = self._entries.popitem(last=False)
+                if old is not None:
+                    old.unlink(missing_ok=True)
+        return audio_id
+
+    def wav(self, audio_id: str) -> Path | None:
+        """The rendered file, or None when the id is unknown or has been evicted."""
+        plan, path = self._lookup(audio_id)
+        if plan is None or path is not None:
+            return path
+        with self._render_lock:
+            plan, path = self._lookup(audio_id)  # another request may have rendered it while this one waited
+            if plan is None or path is not None:
+                return path
+            if self._folder is None:
+                self._folder = tempfile.TemporaryDirectory(prefix="nrc-audio-")
+            if self._speaker is None:
+                self._speaker = self._speaker_factory()
+            path = self._speaker.render_wav(plan, Path(self._folder.name) / f"{audio_id}.wav")
+        with self._lock:
+            if audio_id in self._entries:
+                self._entries[audio_id] = (plan, path)
+        return path
+
+    def _lookup(self, audio_id: str) -> tuple[Plan | None, Path | None]:
+        with self._lock:
+            return self._entries.get(audio_id, (None, None))
+
+
+def _default_speaker() -> WavRenderer:
+    from skill.local.speaker import Speaker  # pyttsx3 is imported only when audio is first asked for
+
+    return Speaker()
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise BadInput("The body must be JSON.") from exc
+
+
+def _dig(data: Any, *keys: str) -> Any:
+    """Follow nested keys, giving None (not an exception) when a client sent the wrong shape."""
+    for key in keys:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def _simulate_input(payload: Any) -> tuple[str, dict[str, Any] | None, str]:
+    """(text, session, locale) from a /simulate body, or BadInput saying exactly what is wrong."""
+    if not isinstance(payload, dict):
+        raise BadInput("The body must be a JSON object with 'text', 'session' and 'locale'.")
+    text = payload.get("text")
+    if not isinstance(text, str):
+        raise BadInput("'text' must be a string.")
+    if len(text) > MAX_TEXT_CHARS:
+        raise BadInput(f"'text' must be at most {MAX_TEXT_CHARS} characters.")
+    locale = payload.get("locale", "en-US")
+    if not isinstance(locale, str) or locale not in supported_locales():
+        raise BadInput(f"'locale' must be one of: {', '.join(supported_locales())}.")
+    return text, _session_input(payload.get("session")), locale
+
+
+def _session_input(session: Any) -> dict[str, Any] | None:
+    """The session returned by the previous call, checked so a hand-edited one cannot crash the skill."""
+    if session is None:
+        return None
+    message = "'session' must be null or the 'session' object returned by the previous call."
+    if not isinstance(session, dict) or not isinstance(session.get("sessionId"), str):
+        raise BadInput(message)
+    application, user = session.get("application"), session.get("user")
+    if not (isinstance(application, dict) and isinstance(application.get("applicationId"), str)
+            and isinstance(user, dict) and isinstance(user.get("userId"), str)
+            and isinstance(session.get("attributes", {}), dict)):
+        raise BadInput(message)
+    return {
+        "new": False,
+        "sessionId": session["sessionId"],
+        "application": {"applicationId": application["applicationId"]},
+        "user": {"userId": user["userId"]},
+        "attributes": session.get("attributes", {}),
+    }
+
+
+def _as_skill(send: Send, skill_id: str | None) -> Send:
+    """Simulated requests carry the configured skill id, or the SDK's own skill-id check refuses them."""
+    if not skill_id:
+        return send
+
+    def send_as_skill(body: dict[str, Any]) -> dict[str, Any]:
+        body["context"]["System"]["application"] = {"applicationId": skill_id}
+        body["session"]["application"] = {"applicationId": skill_id}
+        return send(body)
+
+    return send_as_skill
+
+
+def _step_headings(content: LocaleContent, routine_ids: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Spoken step headings ("step two of four: ...") for the routines a turn may be playing, likeliest first."""
+    ids = [r for r in dict.fromkeys([*routine_ids, *content.routines]) if r in content.routines]
+    headings = []
+    for routine_id in ids:
+        steps = content.routines[routine_id].steps
+        for i, step in enumerate(steps):
+            heading = content.cues.step_heading.format(number=number_words(i + 1), total=number_words(len(steps)),
+                                                       title=step.title)
+            headings.append((normalise(heading), {"routine": routine_id, "number": i + 1, "total": len(steps),
+                                                  "title": step.title}))
+    return headings
+
+
+def timeline(plan: Plan, locale: str, routine_ids: list[str]) -> list[dict[str, Any]]:
+    """The answer's segments in playing order, so the page can follow the audio it plays.
+
+    Only the response reaches the shim (no side channel from the skill), so the timeline listens for
+    the routine's own cue words: a step heading marks the step, everything between "hold for ..."
+    and a release phrase is one hold (``hold`` numbers it, for one countdown across its anchors),
+    and a silence after "breathe in" or "and out" is a breath. Silences are exact; speech lengths
+    are estimates that the page stretches to the real audio length.
+    """
+    content = load(locale)
+    headings = _step_headings(content, routine_ids)
+    announce = normalise(content.cues.hold_announce.split("{")[0])
+    releases = [normalise(text) for text in content.cues.release]
+    breaths = [(normalise(content.cues.breathe_in), "breathe in"), (normalise(content.cues.breathe_out), "breathe out")]
+    out: list[dict[str, Any]] = []
+    hold: int | None = None
+    holds = 0
+    said = ""
+    for seg in plan.segments:
+        if isinstance(seg, Silence):
+            label = "hold" if hold is not None else next((name for cue, name in breaths if said.endswith(cue)), "")
+            item: dict[str, Any] = {"kind": "silence", "seconds": seg.seconds, "label": label}
+        else:
+            said = normalise(seg.text)
+            if hold is not None and any(release in said for release in releases):
+                hold = None
+            item = {"kind": "speech", "seconds": round(speech_seconds(seg), 3), "text": seg.text}
+            step = next((info for heading, info in headings if heading in said), None)
+            if step is not None:
+                item["step"] = step
+        if hold is not None:
+            item["hold"] = hold
+        out.append(item)
+        if item["kind"] == "speech" and announce and announce in said:
+            holds += 1
+            hold = holds
+    return out
+
+
+def _routine_view(exchange_request: dict[str, Any], response: dict[str, Any], plan: Plan,
+                  locale: str) -> dict[str, Any]:
+    """The routine state after this turn, and the timeline of what it plays (for the current step and countdowns)."""
+    state = (response.get("sessionAttributes") or {}).get("routine")
+    before = _dig(exchange_request, "session", "attributes", "routine")
+    ids = [r["id"] for r in (state, before) if isinstance(_dig(r, "id"), str)]
+    return {"state": state, "segments": timeline(plan, locale, ids)}
+
+
+def _error(status: int, code: str, message: str | None = None) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message or _MESSAGES.get(status, _MESSAGES[500])}), status
+
+
+def create_app(
+    *,
+    skill: Any = None,
+    verify: bool | None = None,
+    alexa_only: bool = False,
+    skill_id: str | None = None,
+    db_path: str | os.PathLike[str] | None = None,
+    verifier: RequestVerifier | None = None,
+    speaker: WavRenderer | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Flask:
+    """The app. Arguments win over the environment (``NRC_NO_VERIFY``, ``NRC_SKILL_ID``, ``NRC_DB_PATH``).
+
+    ``alexa_only`` serves ``/alexa`` and ``/healthz`` alone, for running as a deployed web service.
+    """
+    env = os.environ if env is None else env
+    config = SkillConfig.from_env(env)
+    if skill_id:
+        config = replace(config, skill_id=skill_id)
+    if skill is None:
+        from skill.alexa import build_skill
+        from skill.persistence import SqliteAdapter
+
+        skill = build_skill(SqliteAdapter(db_path or db_path_from_env(env)), config)
+    if verify is None:
+        verify = not _env_flag(env.get("NRC_NO_VERIFY"))
+    if verify and verifier is None:
+        verifier = AlexaRequestVerifier(config.skill_id or skill.skill_id)
+    checker = verifier if verify else None
+    if not verify:
+        logger.warning("Alexa request verification is OFF: use this only for local development and tests")
+
+    app = Flask(__name__, static_folder=None if alexa_only else str(WEB_DIR), static_url_path="/static")
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, DEBUG=False, PROPAGATE_EXCEPTIONS=False)
+    _register_errors(app)
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        response.headers.update(_SECURITY_HEADERS)
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> ResponseReturnValue:
+        return jsonify({"status": "ok"})
+
+    @app.post("/alexa")
+    def alexa() -> ResponseReturnValue:
+        body = request.get_data(cache=False)  # the exact bytes Alexa signed
+        if checker is not None:
+            try:
+                checker.verify(request.headers, body)
+            except VerificationError as error:
+                logger.warning("refused an /alexa request: %s", error.reason)
+                return _error(400, "not_verified", "The request could not be verified.")
+        envelope = _parse_json(body)
+        if not isinstance(_dig(envelope, "request", "type"), str):
+            raise BadInput("The body must be an Alexa request envelope.")
+        if skill.skill_id and _dig(envelope, "context", "System", "application", "applicationId") != skill.skill_id:
+            logger.warning("refused an /alexa request for another skill")
+            return _error(400, "not_verified", "The request could not be verified.")
+        try:
+            parsed = skill.serializer.deserialize(payload=body.decode("utf-8"), obj_type=RequestEnvelope)
+        except Exception as exc:
+            raise BadInput("The body must be an Alexa request envelope.") from exc
+        return jsonify(skill.serializer.serialize(skill.invoke(request_envelope=parsed, context=None)))
+
+    if not alexa_only:
+        _add_simulator(app, skill, speaker)
+    return app
+
+
+def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None) -> None:
+    send = _as_skill(in_process(skill), skill.skill_id)
+    audio = AudioStore((lambda: speaker) if speaker is not None else _default_speaker)
+
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        return send_from_directory(WEB_DIR, "index.html")
+
+    @app.post("/simulate")
+    def simulate() -> ResponseReturnValue:
+        text, session, locale = _simulate_input(_parse_json(request.get_data(cache=False)))
+        conversation = Conversation(send, locale=locale, session=session)
+        exchange = conversation.say(text)
+        plan = plan_from_response(exchange.response)
+        audio_id = audio.add(plan) if plan.text() else None  # silence alone has nothing to render
+        return jsonify({
+            "intent": exchange.match.intent,
+            "slots": exchange.match.slots,
+            "matched_by": exchange.match.how,
+            "request": exchange.request,
+            "response": exchange.response,
+            "session": conversation.session,
+            "transcript": exchange.transcript,
+            "audio": url_for("audio_wav", audio_id=audio_id) if audio_id else None,
+            "routine": _routine_view(exchange.request, exchange.response, plan, locale),
+        })
+
+    @app.get("/audio/<audio_id>.wav")
+    def audio_wav(audio_id: str) -> ResponseReturnValue:
+        path = audio.wav(audio_id) if _AUDIO_ID.match(audio_id) else None
+        if path is None:
+            return _error(404, "not_found", "That audio is not available (any more): send the utterance again.")
+        return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
+
+
+def _register_errors(app: Flask) -> None:
+    """JSON for every failure, and never a stack trace: Flask's HTML pages would show a client internals."""
+
+    @app.errorhandler(BadInput)
+    def bad_input(error: BadInput) -> ResponseReturnValue:
+        return _error(400, "bad_request", str(error))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        body, status = _error(status, (error.name or "error").lower().replace(" ", "_"))
+        if status == 405 and getattr(error, "valid_methods", None):
+            body.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return body, status
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> ResponseReturnValue:
+        logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path, exc_info=error)
+        return _error(500, "internal_error")
+
+
+def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, verify: bool | None = None,
+        alexa_only: bool = False) -> int:
+    """Serve until interrupted, on a threaded server so a slow audio render never blocks /alexa."""
+    from werkzeug.serving import make_server
+
+    app = create_app(verify=verify, alexa_only=alexa_only)
+    if not alexa_only and host not in LOOPBACK_HOSTS:
+        logger.warning("the simulator has no authentication and is reachable beyond this machine: "
+                       "use --alexa-only when exposing the server")
+    server = make_server(host, port, app, threaded=True)
+    base = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
+    print(f"Alexa endpoint: POST {base}/alexa", flush=True)
+    if not alexa_only:
+        print(f"Simulator: open {base}/ in a browser", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0

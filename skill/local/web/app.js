@@ -1,0 +1,231 @@
+// The simulator page: sends what you type (or say) to /simulate, shows and plays the answer,
+// and follows the answer's audio to show the current routine step and a countdown during holds.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const form = $("say-form");
+  const input = $("utterance");
+  const sendButton = $("send");
+  const micButton = $("mic");
+  const player = $("player");
+  const log = $("log");
+  const errorBox = $("error");
+  const statusLine = $("status");
+  const routineBox = $("routine");
+  const stepLine = $("step");
+  const countdown = $("countdown");
+  const COUNTDOWN_MIN_SECONDS = 3; // shorter pauses are just breaths between sentences
+
+  let session = null;
+  let timeline = [];
+  let timelineAudio = null; // the audio URL the timeline belongs to
+  let busy = false;
+
+  function addTurn(who, text) {
+    const item = document.createElement("li");
+    item.className = who === "you" ? "turn you" : "turn alexa";
+    const speaker = document.createElement("span");
+    speaker.className = "who";
+    speaker.textContent = who === "you" ? "You" : "Alexa";
+    const words = document.createElement("span");
+    words.className = "words";
+    words.textContent = text;
+    item.append(speaker, words);
+    log.append(item);
+    item.scrollIntoView({ block: "nearest" });
+  }
+
+  function addNote(text) {
+    const item = document.createElement("li");
+    item.className = "note";
+    item.textContent = text;
+    log.append(item);
+  }
+
+  // Segment start times. Silences are exact; speech estimates are stretched to the real audio length.
+  function placeSegments(segments, audioSeconds) {
+    const silent = segments.filter((s) => s.kind === "silence").reduce((t, s) => t + s.seconds, 0);
+    const spoken = segments.filter((s) => s.kind === "speech").reduce((t, s) => t + s.seconds, 0);
+    const scale = audioSeconds > silent && spoken > 0 ? (audioSeconds - silent) / spoken : 1;
+    let start = 0;
+    return segments.map((s) => {
+      const length = s.kind === "speech" ? s.seconds * scale : s.seconds;
+      const placed = { ...s, start, end: start + length };
+      start += length;
+      return placed;
+    });
+  }
+
+  function describeStep(step) {
+    return `Step ${step.number} of ${step.total}: ${step.title}`;
+  }
+
+  function describeState(state) {
+    if (!state) return "";
+    const where = `Next: step ${state.step + 1}`;
+    return state.paused ? `Paused. ${where}.` : `${where}.`;
+  }
+
+  function showRoutine(routine, audioUrl) {
+    timelineAudio = audioUrl;
+    const segments = (routine && routine.segments) || [];
+    const hasSteps = segments.some((s) => s.step);
+    const state = routine && routine.state;
+    timeline = segments;
+    routineBox.hidden = !(hasSteps || state);
+    stepLine.textContent = describeState(state);
+    countdown.textContent = "";
+  }
+
+  function follow() {
+    const ours = timelineAudio && player.currentSrc.endsWith(timelineAudio);
+    if (!ours || !timeline.length || !Number.isFinite(player.duration)) return;
+    if (!("start" in timeline[0])) timeline = placeSegments(timeline, player.duration);
+    const now = player.currentTime;
+    let step = null;
+    let current = null;
+    for (const seg of timeline) {
+      if (seg.start > now) break;
+      if (seg.step) step = seg.step;
+      current = seg;
+    }
+    if (step) {
+      const text = describeStep(step);
+      if (stepLine.textContent !== text) stepLine.textContent = text;
+    }
+    countdown.textContent = current ? countdownText(current, now) : "";
+  }
+
+  // A hold counts down to its end across the spoken anchors inside it; a breath or a long pause, to its own end.
+  function countdownText(current, now) {
+    if (current.hold !== undefined) {
+      const end = Math.max(...timeline.filter((s) => s.hold === current.hold).map((s) => s.end));
+      return now < end ? `Hold: ${Math.max(1, Math.ceil(end - now))} s` : "";
+    }
+    if (current.kind !== "silence" || now >= current.end) return "";
+    const left = Math.max(1, Math.ceil(current.end - now));
+    if (current.label === "breathe in") return `Breathe in: ${left}`;
+    if (current.label === "breathe out") return `Breathe out: ${left}`;
+    return current.seconds >= COUNTDOWN_MIN_SECONDS ? `Pause: ${left} s` : "";
+  }
+
+  let ticker = null;
+  player.addEventListener("play", () => {
+    clearInterval(ticker);
+    ticker = setInterval(follow, 200);
+  });
+  player.addEventListener("pause", () => {
+    clearInterval(ticker);
+    follow();
+    if (!player.ended) statusLine.textContent = "Paused: press play to carry on.";
+  });
+  player.addEventListener("ended", () => {
+    countdown.textContent = "";
+    statusLine.textContent = session ? "Finished. Say something to carry on." : "Finished.";
+  });
+  player.addEventListener("playing", () => { statusLine.textContent = "Playing the answer."; });
+  player.addEventListener("loadedmetadata", follow);
+  player.addEventListener("seeked", follow);
+
+  function showJSON(data) {
+    $("matched").textContent = JSON.stringify({ intent: data.intent, slots: data.slots, matched_by: data.matched_by },
+      null, 2);
+    $("request-json").textContent = JSON.stringify(data.request, null, 2);
+    $("response-json").textContent = JSON.stringify(data.response, null, 2);
+  }
+
+  async function say(text) {
+    if (busy) return;
+    busy = true;
+    sendButton.disabled = true;
+    errorBox.textContent = "";
+    statusLine.textContent = "Waiting for the answer…";
+    addTurn("you", text || "(opens the skill)");
+    try {
+      const reply = await fetch("/simulate", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text, session, locale: "en-US" }),
+      });
+      const data = await reply.json();
+      if (!reply.ok) throw new Error(data.message || `The server answered ${reply.status}.`);
+      session = data.session;
+      addTurn("alexa", data.transcript || "(no speech)");
+      if (!session) addNote("Session ended. Anything you say next starts a new one.");
+      showRoutine(data.routine, data.audio);
+      showJSON(data);
+      if (data.audio) {
+        statusLine.textContent = "Preparing the voice…";
+        player.src = data.audio;
+        player.play().catch(() => { statusLine.textContent = "The answer is ready: press play to hear it."; });
+      } else {
+        player.removeAttribute("src");
+        statusLine.textContent = "This answer has no speech.";
+      }
+    } catch (error) {
+      errorBox.textContent = error.message || "Something went wrong.";
+      statusLine.textContent = "";
+    } finally {
+      busy = false;
+      sendButton.disabled = false;
+      input.focus();
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    input.value = "";
+    say(text);
+  });
+
+  for (const button of document.querySelectorAll("[data-say]")) {
+    button.addEventListener("click", () => say(button.dataset.say));
+  }
+
+  $("reset").addEventListener("click", () => {
+    session = null;
+    player.pause();
+    showRoutine(null, null);
+    addNote("New session: the next thing you say opens the skill afresh.");
+    input.focus();
+  });
+
+  player.addEventListener("error", () => {
+    if (player.getAttribute("src")) statusLine.textContent = "The audio could not be loaded.";
+  });
+
+  // Speaking needs the browser's own recognizer; where there is none, the button stays hidden.
+  const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  if (Recognition) {
+    const recognizer = new Recognition();
+    recognizer.lang = "en-US";
+    recognizer.interimResults = false;
+    recognizer.maxAlternatives = 1;
+    micButton.hidden = false;
+    micButton.addEventListener("click", () => {
+      if (micButton.getAttribute("aria-pressed") === "true") {
+        recognizer.stop();
+        return;
+      }
+      player.pause();
+      micButton.setAttribute("aria-pressed", "true");
+      micButton.textContent = "Listening…";
+      recognizer.start();
+    });
+    recognizer.addEventListener("result", (event) => {
+      const heard = event.results[0][0].transcript;
+      input.value = heard;
+      say(heard.trim());
+      input.value = "";
+    });
+    recognizer.addEventListener("error", (event) => {
+      errorBox.textContent = `Speech recognition failed (${event.error}). You can type instead.`;
+    });
+    recognizer.addEventListener("end", () => {
+      micButton.setAttribute("aria-pressed", "false");
+      micButton.textContent = "Speak";
+    });
+  }
+})();

@@ -1,0 +1,77 @@
+// Drive a skill served over HTTP with virtual-alexa, an independent Alexa client, and print what happened.
+//
+//   node virtual_alexa_driver.js SKILL_URL MODEL_FILE [TIMEOUT_MS] < steps.json
+//
+// steps.json is a JSON list; each step is one of
+//   {"launch": true}                      a LaunchRequest
+//   {"utter": "how hard should i press"}  matched by virtual-alexa against the interaction model
+//   {"intend": "AMAZON.HelpIntent", "slots": {"name": "value"}}
+// virtual-alexa treats any utterance containing ask/open/launch/talk to/tell as a launch, whatever
+// follows, so such an utter step is refused here: send it as intend or launch instead.
+// Every request gets the APL-A interface (as a current Echo would) and a timeout, which
+// virtual-alexa lacks. Output: one JSON object {"results": [...], "error": null | "..."}, where each
+// result holds the step, the request sent and the response received. Stops at the first failure.
+"use strict";
+
+const fs = require("fs");
+const { VirtualAlexa } = require("virtual-alexa");
+
+const LAUNCH_QUIRK = /(ask|open|launch|talk to|tell).*/i;
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no response within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function send(alexa, step) {
+  if (step.launch) return alexa.launch();
+  if (typeof step.intend === "string") return alexa.intend(step.intend, step.slots || {});
+  if (typeof step.utter === "string") {
+    if (LAUNCH_QUIRK.test(step.utter)) {
+      throw new Error(`virtual-alexa would take "${step.utter}" for a launch: use intend or launch`);
+    }
+    return alexa.utter(step.utter);
+  }
+  throw new Error(`unknown step ${JSON.stringify(step)}`);
+}
+
+async function main() {
+  const [url, modelFile, timeoutArg] = process.argv.slice(2);
+  if (!url || !modelFile) throw new Error("usage: virtual_alexa_driver.js SKILL_URL MODEL_FILE [TIMEOUT_MS]");
+  const timeoutMs = Number(timeoutArg || 10000);
+  const steps = JSON.parse(fs.readFileSync(0, "utf8"));
+  if (!Array.isArray(steps)) throw new Error("stdin must hold a JSON list of steps");
+
+  const alexa = VirtualAlexa.Builder().interactionModelFile(modelFile).skillURL(url).create();
+  let lastRequest = null;
+  alexa.filter((request) => {
+    request.context.System.device.supportedInterfaces["Alexa.Presentation.APLA"] = {};
+    lastRequest = JSON.parse(JSON.stringify(request));
+  });
+
+  const results = [];
+  for (const step of steps) {
+    lastRequest = null;
+    try {
+      const response = await withTimeout(Promise.resolve().then(() => send(alexa, step)), timeoutMs,
+        JSON.stringify(step));
+      results.push({ step, request: lastRequest, response: JSON.parse(JSON.stringify(response)) });
+    } catch (error) {
+      return { results, error: `${JSON.stringify(step)}: ${error && error.message ? error.message : error}` };
+    }
+  }
+  return { results, error: null };
+}
+
+main()
+  .then((outcome) => {
+    process.stdout.write(JSON.stringify(outcome));
+    process.exit(outcome.error ? 1 : 0); // an abandoned request must not keep the process alive
+  })
+  .catch((error) => {
+    process.stdout.write(JSON.stringify({ results: [], error: String(error && error.message ? error.message : error) }));
+    process.exit(2);
+  });
