@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
@@ -31,7 +31,7 @@ def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Res
         builder.speak(render_body(speech))
         render_ssml(speech)  # raises past Alexa's limits, so an oversize response fails loudly in tests
     if turn.timed is not None and config.use_apla:
-        builder.add_directive(RenderDocumentDirective(token=f"routine-{uuid.uuid4().hex[:12]}",
+        builder.add_directive(RenderDocumentDirective(token=f"routine-{os.urandom(6).hex()}",
                                                       document=render_apla(turn.timed)))
     if turn.reprompt is not None:
         builder.ask(render_body(turn.reprompt))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from html import escape as _html_escape
-from xml.etree import ElementTree
 
 from .plan import Plan, Silence, Speech
 
@@ -66,6 +65,8 @@ def break_seconds(value: str) -> float:
 
 def problems(ssml: str) -> list[str]:
     """Everything Alexa would object to in ``ssml`` (empty when it is fine). Used by tests and logs."""
+    from xml.etree import ElementTree  # validation and transcripts only: kept off the request path
+
     found: list[str] = []
     if len(ssml) >= MAX_SSML_CHARS:
         found.append(f"{len(ssml)} characters (limit {MAX_SSML_CHARS})")
@@ -102,6 +103,8 @@ def problems(ssml: str) -> list[str]:
 
 def to_text(ssml: str) -> str:
     """The words of an SSML document, for transcripts; tolerant of plain text."""
+    from xml.etree import ElementTree
+
     try:
         root = ElementTree.fromstring(ssml)
     except ElementTree.ParseError:

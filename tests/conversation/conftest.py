@@ -10,7 +10,7 @@ import pytest
 from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.local.conversation import Conversation, Exchange, in_process
-from skill.persistence import SqliteAdapter
+from skill.persistence.sqlite_adapter import SqliteAdapter
 from tests.checks import check_response
 
 
