@@ -1,6 +1,8 @@
 """Command line for running the skill on a laptop: ``python -m skill.local <command>``.
 
-Commands: chat (terminal conversation). Later issues add serve, say, render and listen.
+Commands: chat (terminal conversation; --voice speaks and runs routines on by themselves), serve
+(Alexa endpoint and web simulator), say (one turn, spoken or written to a WAV), render (a whole
+routine to one WAV and a timeline). A later issue adds listen.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ import logging
 import sys
 
 from skill.config import SkillConfig, db_path_from_env
+from skill.content import ROUTINE_IDS
+from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 
 
 def _conversation(args: argparse.Namespace):
@@ -24,7 +28,52 @@ def _conversation(args: argparse.Namespace):
 def cmd_chat(args: argparse.Namespace) -> int:
     from skill.local.chat import run_chat
 
-    return run_chat(_conversation(args))
+    if not args.voice:
+        return run_chat(_conversation(args))
+    from skill.local.speaker import Speaker
+
+    with Speaker(output_dir=args.audio_dir) as speaker:
+        return run_chat(_conversation(args), speaker=speaker)
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from skill.local.speaker import Speaker
+    from skill.speech.parse import plan_from_response
+
+    exchange = _conversation(args).say(args.text)
+    print(f"alexa> {exchange.transcript}")
+    plan = plan_from_response(exchange.response)
+    if not plan:
+        return 0
+    with Speaker(output_dir=args.audio_dir) as speaker:
+        if args.wav:
+            print(f"wrote {speaker.render_wav(plan, args.wav)}")
+        else:
+            playback = speaker.play(plan)
+            playback.wait()
+            if playback.error:
+                print(f"error: {playback.error}", file=sys.stderr)
+                return 1
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    import json
+
+    from skill.local.render import render_routine
+    from skill.local.speaker import Speaker
+
+    with Speaker() as speaker:
+        summary = render_routine(args.routine, args.pace, args.wav, args.timeline, locale=args.locale,
+                                 progress=not args.quiet, speaker=speaker)
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from skill.local.server import run
+
+    return run(args.host, args.port, verify=False if args.no_verify else None, alexa_only=args.alexa_only)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +82,31 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     chat = sub.add_parser("chat", help="talk to the skill in the terminal")
     chat.add_argument("--locale", default="en-US")
+    chat.add_argument("--voice", action="store_true",
+                      help="speak every answer; a routine runs on without 'continue' (type to interrupt)")
+    chat.add_argument("--audio-dir", help="with no sound card, write the spoken audio here (default: a temp folder)")
     chat.set_defaults(func=cmd_chat)
+    say = sub.add_parser("say", help="one turn: print the answer and speak it (or write it with --wav)")
+    say.add_argument("text", help="what you would say to Alexa, e.g. 'what is occipital neuralgia'")
+    say.add_argument("--wav", help="write the answer to this WAV file instead of playing it")
+    say.add_argument("--locale", default="en-US")
+    say.add_argument("--audio-dir", help="with no sound card, write the spoken audio here (default: a temp folder)")
+    say.set_defaults(func=cmd_say)
+    render = sub.add_parser("render", help="render a whole routine to one WAV with real silences")
+    render.add_argument("routine", choices=ROUTINE_IDS)
+    render.add_argument("--pace", choices=PACE_ORDER, default=DEFAULT_PACE)
+    render.add_argument("--wav", required=True, help="the WAV file to write")
+    render.add_argument("--timeline", help="also write a JSON timeline of every segment here")
+    render.add_argument("--locale", default="en-US")
+    render.add_argument("--quiet", action="store_true", help="no progress bar")
+    render.set_defaults(func=cmd_render)
+    serve = sub.add_parser("serve", help="serve /alexa (verified) and the web simulator")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--no-verify", action="store_true",
+                       help="skip Alexa request verification (local testing only; also NRC_NO_VERIFY=1)")
+    serve.add_argument("--alexa-only", action="store_true", help="serve /alexa and /healthz only (deployment)")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

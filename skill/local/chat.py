@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from skill.local.conversation import Conversation, Exchange
+
+if TYPE_CHECKING:
+    from skill.local.speaker import Speaker
 
 PROMPT = "you> "
 
@@ -18,8 +21,16 @@ def print_exchange(exchange: Exchange, out: TextIO) -> None:
     out.flush()
 
 
-def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """Read lines until end of input; each line is one utterance. "open neck relief coach" launches."""
+def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+             speaker: Speaker | None = None) -> int:
+    """Read lines until end of input; each line is one utterance. "open neck relief coach" launches.
+
+    With a ``speaker`` every answer is also spoken, and a routine runs on by itself (see runner.py).
+    """
+    if speaker is not None:
+        from skill.local.runner import Runner
+
+        return Runner(conversation, speaker, out).run(stdin)
     print_exchange(conversation.launch(), out)
     while True:
         out.write(PROMPT)
