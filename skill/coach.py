@@ -65,7 +65,7 @@ class Coach:
     content: LocaleContent
     profile: Profile
     session: dict[str, Any] = field(default_factory=dict)
-    now: int = 0
+    now: float = 0.0  # epoch seconds; places an interruption within the last response's audio
     rng: random.Random = field(default_factory=random.Random)
 
     # ----- helpers -------------------------------------------------------------------------------
@@ -123,10 +123,12 @@ class Coach:
         return self._turn(self.say(*parts), self.say(self.p("launch_menu")), profile=profile)
 
     def help(self) -> Turn:
+        self._settle()
         extra = self._mid_routine_offer()
         return self._open(self.say(self.p("help"), extra), "help_reprompt", offer=None)
 
     def fallback(self) -> Turn:
+        self._settle()
         extra = self._mid_routine_offer()
         if extra:
             return self._turn(self.say(extra), self.say(self.p("continue_reprompt")))
@@ -134,7 +136,7 @@ class Coach:
 
     def stop(self) -> Turn:
         """Stop or cancel: save the place in a routine, say goodbye, end the session."""
-        state = self.routine
+        state, _ = self._settle()
         parts: list[str] = []
         profile = self.profile
         if state:
@@ -145,7 +147,7 @@ class Coach:
         return self._turn(self.say(*parts), None, profile=profile, routine=None, offer=None)
 
     def session_ended(self) -> Turn:
-        state = self.routine
+        state, _ = self._settle()
         profile = self._save_place(state) if state else self.profile
         return Turn(Plan(), self._session(routine=None), profile, None)
 
@@ -156,6 +158,7 @@ class Coach:
     def question(self, text: str | None) -> Turn:
         """Free text: the safety screen first, always; then the ranker; then an honest "don't know"."""
         text = (text or "").strip()
+        self._settle()
         if not text:
             return self.fallback()
         if screen(text, self.content.locale.split("-")[0]):
@@ -172,13 +175,14 @@ class Coach:
     def urgent(self) -> Turn:
         """Red-flag text: urgent-care guidance, once, clearly; any running routine is set aside."""
         topic = self.content.topics[RED_FLAGS]
-        state = self.routine
+        state, _ = self._settle()
         profile = self._save_place(state) if state else self.profile
         speech = self.say(self.p("urgent_intro"), self.content.fill(topic.answer))
         return self._turn(speech, self.say(self.p("urgent_reprompt")), card=self._card(topic), profile=profile,
                           last_topic=RED_FLAGS, offer=None, routine=None)
 
     def topic(self, topic_id: str) -> Turn:
+        self._settle()
         topic = self.content.topics[topic_id]
         if topic_id == RED_FLAGS:
             return self.urgent()
@@ -196,6 +200,7 @@ class Coach:
                           last_topic=topic_id, offer=offer)
 
     def more(self) -> Turn:
+        self._settle()
         topic_id = self.session.get("last_topic")
         topic = self.content.topics.get(topic_id) if isinstance(topic_id, str) else None
         follow = self._mid_routine_offer() or self.p("what_next")
@@ -206,9 +211,10 @@ class Coach:
         return self._turn(self.say(self.content.fill(topic.more), follow), self.say(follow), card=card, offer=offer)
 
     def repeat(self) -> Turn:
-        state = self.routine
+        """In a routine: the step being played when interrupted, else the step just heard."""
+        state, interrupted = self._settle()
         if state:
-            return self._play(state, max(0, state.step - 1), lead=None)
+            return self._play(state, state.step if interrupted else max(0, state.step - 1), lead=None)
         last = self.session.get("last_speech")
         if not isinstance(last, str) or not last:
             return self._open(self.say(self.p("nothing_to_repeat"), self.p("launch_menu_brief")), "launch_menu")
@@ -283,14 +289,17 @@ class Coach:
         return self._play(state, state.step, lead=None)
 
     def next_step(self) -> Turn:
-        state = self.routine
-        return self._play(state, state.step, lead=None) if state else self.resume()
-
-    def previous_step(self) -> Turn:
-        state = self.routine
+        """Skip to the step after the one being played, or after the last one heard."""
+        state, interrupted = self._settle()
         if state is None:
             return self.resume()
-        current = max(0, state.step - 1)
+        return self._play(state, state.step + 1 if interrupted else state.step, lead=None)
+
+    def previous_step(self) -> Turn:
+        state, interrupted = self._settle()
+        if state is None:
+            return self.resume()
+        current = state.step if interrupted else max(0, state.step - 1)
         if current == 0:
             return self._play(state, 0, lead=self.p("back_at_start"))
         return self._play(state, current - 1, lead=None)
@@ -305,7 +314,7 @@ class Coach:
         return self._play(state, 0, lead=self.p("start_over", routine=title), with_intro=True)
 
     def pause(self) -> Turn:
-        state = self.routine
+        state, _ = self._settle()
         if state is None:
             return self._open(self.say(self.p("progress_none")), "launch_menu")
         total = len(self.content.routines[state.id].steps)
@@ -324,13 +333,13 @@ class Coach:
             new_pace = PACE_ORDER[index]
             lead = self.p("pace_slower" if direction < 0 else "pace_faster")
         self.profile = replace(self.profile, pace=new_pace)
-        state = self.routine
+        state, _ = self._settle()
         if state:
             return self._play(replace(state, pace=new_pace), state.step, lead=lead)
         return self._turn(self.say(lead, self.p("pace_set"), self.p("what_next")), self.say(self.p("what_next")))
 
     def progress(self) -> Turn:
-        state = self.routine
+        state, _ = self._settle()
         if state is None:
             return self._open(self.say(self.p("progress_none")), "launch_menu")
         routine = self.content.routines[state.id]
@@ -341,6 +350,18 @@ class Coach:
         return self._turn(speech, self.say(self.p("continue_reprompt")), offer="continue")
 
     # ----- routine internals ----------------------------------------------------------------------
+    def _settle(self) -> tuple[RoutineState | None, bool]:
+        """Account for a command that interrupted playback: the resume point moves back to the step
+        that was playing, so nothing is skipped. Returns the settled routine and whether it was cut short.
+        Continue-like commands do not call this: they always carry on after the last response."""
+        state = self.routine
+        if state is None:
+            return None, False
+        playing = state.playing_step(self.now)
+        settled = replace(state.settled(), step=playing if playing is not None else state.step)
+        self.session = self._session(routine=settled.to_dict())
+        return settled, playing is not None
+
     def _style(self, state: RoutineState) -> Style:
         seed = sum(self.profile.completed.values()) + state.step
         return Style(state.pace, brief=self.profile.completed_any(), seed=seed)
@@ -355,7 +376,7 @@ class Coach:
 
     def _save_place(self, state: RoutineState) -> Profile:
         """The profile with this routine's place (and pace) remembered for next time."""
-        return replace(self.profile, unfinished=Unfinished(state.id, state.step, self.now), pace=state.pace)
+        return replace(self.profile, unfinished=Unfinished(state.id, state.step, int(self.now)), pace=state.pace)
 
     def _mid_routine_offer(self) -> str | None:
         state = self.routine
@@ -374,15 +395,18 @@ class Coach:
         prompt = self.say(self.p("continue_prompt"))
         reserve = estimate_seconds(speech) + max(estimate_seconds(closing), estimate_seconds(prompt))
         reserve_chars = len(render_body(speech)) + max(len(render_body(closing)), len(render_body(prompt)))
-        timed, end = composer.chunk(start, self._style(state), with_intro=with_intro,
-                                    seconds=RESPONSE_SECONDS - reserve, chars=RESPONSE_SSML_CHARS - reserve_chars)
+        timed, end, marks = composer.chunk(start, self._style(state), with_intro=with_intro,
+                                           seconds=RESPONSE_SECONDS - reserve,
+                                           chars=RESPONSE_SSML_CHARS - reserve_chars)
         covered = routine.steps[start:end]
         card_lines = [f"{start + i + 1}. {s.title}" for i, s in enumerate(covered)]
         card = Card(f"{routine.title}: steps {start + 1} to {end} of {len(routine.steps)}", "\n".join(card_lines))
         if end >= len(routine.steps):
             return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed + closing, card=card,
                               profile=self.profile.finish(state.id), routine=None, offer=None, last_speech=None)
-        new_state = replace(state, step=end, paused=False)
+        lead_seconds = estimate_seconds(speech)
+        new_state = RoutineState(state.id, end, state.pace, chunk_start=start, sent_at=self.now,
+                                 marks=tuple(lead_seconds + m for m in marks))
         return self._turn(speech, self.say(self.p("continue_reprompt")), timed=timed + prompt, card=card,
                           profile=self._save_place(new_state), routine=new_state.to_dict(), offer="continue",
                           last_speech=None)

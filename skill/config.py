@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DB_PATH = Path.home() / ".neck-relief-coach" / "skill.sqlite3"
@@ -21,6 +22,7 @@ class SkillConfig:
     use_apla: bool = True
     skill_id: str | None = None
     seed: int | None = None  # fixes the choice among prompt variants (tests, benchmarks)
+    clock: Callable[[], float] = field(default=time.time)  # places interruptions within routine audio
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SkillConfig:

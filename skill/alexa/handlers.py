@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 from collections.abc import Callable
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
@@ -99,7 +98,7 @@ def make_coach(handler_input: HandlerInput, config: SkillConfig) -> Coach:
     session = dict(attrs.session_attributes or {}) if handler_input.request_envelope.session else {}
     profile = attrs.request_attributes.get(PROFILE_KEY) or Profile()
     rng = random.Random(config.seed) if config.seed is not None else random.Random()
-    return Coach(content, profile, session, now=int(time.time()), rng=rng)
+    return Coach(content, profile, session, now=config.clock(), rng=rng)
 
 
 class CoachHandler(AbstractRequestHandler):

@@ -150,12 +150,15 @@ class Composer:
         return Plan.of(self._say(self.routine.closing, style))
 
     def chunk(self, start: int, style: Style, *, with_intro: bool = False,
-              seconds: float = CHUNK_SECONDS, chars: int = CHUNK_SSML_CHARS) -> tuple[Plan, int]:
-        """As many whole steps from ``start`` as fit the limits; returns the plan and the next step index.
+              seconds: float = CHUNK_SECONDS, chars: int = CHUNK_SSML_CHARS) -> tuple[Plan, int, list[float]]:
+        """As many whole steps from ``start`` as fit the limits.
 
+        Returns the plan, the next step index, and the estimated second at which each included step
+        starts within the plan (then the end), so a later interruption can be placed in its step.
         At least one step is always included: load-time validation guarantees every step fits alone.
         """
         plan = self.intro(style) if with_intro else Plan()
+        marks: list[float] = []
         end = start
         while end < len(self.routine.steps):
             candidate = plan + self.step(end, style)
@@ -163,8 +166,9 @@ class Composer:
                 candidate = candidate + self.closing(style)
             if end > start and not fits(candidate, seconds, chars):
                 break
+            marks.append(estimate_seconds(plan))
             plan, end = candidate, end + 1
-        return plan, end
+        return plan, end, [*marks, estimate_seconds(plan)]
 
     def whole(self, style: Style) -> Plan:
         """The entire routine as one plan (for local rendering and length estimates)."""

@@ -7,18 +7,53 @@ from typing import Any
 
 from skill.speech.plan import DEFAULT_PACE, PACES
 
+# Estimates and network delay blur step boundaries; leaning a little early means an interrupted
+# listener repeats the end of a step rather than missing the start of the next.
+GRACE_SECONDS = 2.0
+# No spoken interruption arrives sooner than this after a response is sent (the audio must start,
+# then "Alexa, pause" must be said and understood). Anything faster is a typed or automated client
+# that has read the whole response, so it is treated as heard to the end.
+MIN_INTERRUPT_SECONDS = 3.0
+
 
 @dataclass(frozen=True)
 class RoutineState:
-    """``step`` is the 0-based index of the step the next "continue" plays (the resume point)."""
+    """A routine in progress.
+
+    ``step`` is the 0-based index of the step the next "continue" plays (the resume point).
+    ``chunk_start``, ``sent_at`` (epoch seconds) and ``marks`` (estimated start second of each step
+    in the last response, then its end) let a command that interrupts playback find the step the
+    listener was actually in, instead of assuming they heard the whole response.
+    """
 
     id: str
     step: int = 0
     pace: str = DEFAULT_PACE
     paused: bool = False
+    chunk_start: int = 0
+    sent_at: float = 0.0
+    marks: tuple[float, ...] = ()
+
+    def playing_step(self, now: float) -> int | None:
+        """The step still playing at ``now``, or ``None`` when the last response has finished."""
+        if not self.marks or not self.sent_at or now - self.sent_at < MIN_INTERRUPT_SECONDS:
+            return None
+        elapsed = now - self.sent_at - GRACE_SECONDS
+        if elapsed >= self.marks[-1] - GRACE_SECONDS:
+            return None
+        index = sum(1 for mark in self.marks[1:-1] if mark <= elapsed)
+        return self.chunk_start + index
+
+    def settled(self) -> RoutineState:
+        """The state with playback considered over (after an interruption has been accounted for)."""
+        return RoutineState(self.id, self.step, self.pace, self.paused)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "step": self.step, "pace": self.pace, "paused": self.paused}
+        data: dict[str, Any] = {"id": self.id, "step": self.step, "pace": self.pace, "paused": self.paused}
+        if self.marks:
+            data.update(chunk_start=self.chunk_start, sent_at=round(self.sent_at, 2),
+                        marks=[round(m, 2) for m in self.marks])
+        return data
 
     @classmethod
     def from_dict(cls, data: Any, step_counts: dict[str, int]) -> RoutineState | None:
@@ -32,4 +67,12 @@ class RoutineState:
         if not 0 <= step < step_counts[data["id"]]:
             return None
         pace = data.get("pace") if data.get("pace") in PACES else DEFAULT_PACE
-        return cls(data["id"], step, pace, bool(data.get("paused")))
+        try:
+            marks = tuple(float(m) for m in data.get("marks") or ())
+            chunk_start = int(data.get("chunk_start", 0))
+            sent_at = float(data.get("sent_at", 0))
+        except (TypeError, ValueError):
+            marks, chunk_start, sent_at = (), 0, 0.0
+        if not 0 <= chunk_start <= step:
+            marks, chunk_start, sent_at = (), 0, 0.0
+        return cls(data["id"], step, pace, bool(data.get("paused")), chunk_start, sent_at, marks)

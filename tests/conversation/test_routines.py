@@ -236,3 +236,54 @@ def test_full_routine_and_questions_in_every_locale(make_conversation, locale):
     while talk.routine:
         heard += steps_in(talk.say("continue"))
     assert heard == list(range(1, len(content.routines["full"].steps) + 1))
+
+
+def interrupt_at(talk, seconds: float) -> tuple[int, list[float]]:
+    """Make the next request arrive ``seconds`` into the last routine response's audio."""
+    state = talk.routine
+    talk.clock.now = state["sent_at"] + seconds
+    return state["chunk_start"], state["marks"]
+
+
+@pytest.mark.parametrize(("command", "expected_next_step"), [
+    ("pause", "interrupted"), ("repeat", "interrupted"), ("next", "after"), ("back", "before"),
+    ("slower", "interrupted"), ("how hard should I press", "interrupted"), ("how much longer", "interrupted"),
+])
+def test_a_command_mid_response_acts_on_the_step_being_played(talk, command, expected_next_step):
+    start(talk, "full")
+    first, marks = interrupt_at(talk, 0)
+    assert len(marks) >= 3, "the first response holds at least two steps"
+    interrupt_at(talk, marks[1] + 8)  # well into the response's second step
+    playing = first + 1
+    exchange = talk.say(command)
+    if command in ("pause", "how hard should I press", "how much longer"):
+        assert talk.routine["step"] == playing, "nothing unheard is skipped"
+        exchange = talk.say("continue")
+    wanted = {"interrupted": playing, "after": playing + 1, "before": playing - 1}[expected_next_step]
+    assert steps_in(exchange)[0] == wanted + 1
+
+
+def test_an_instant_command_counts_as_after_the_response(talk):
+    """Typed and automated clients answer within a second or two: they have read it all."""
+    start(talk, "full")
+    after = talk.routine["step"]
+    interrupt_at(talk, 1)
+    talk.say("pause")
+    assert talk.routine["step"] == after
+
+
+def test_stop_mid_response_saves_the_step_being_played(make_conversation):
+    talk = make_conversation()
+    start(talk, "full")
+    _, marks = interrupt_at(talk, 0)
+    interrupt_at(talk, marks[1] + 8)
+    talk.say("stop")
+    later = make_conversation()
+    assert "step two" in later.launch().transcript
+
+
+def test_continue_always_carries_on_after_the_last_response(talk):
+    start(talk, "full")
+    after = talk.routine["step"]
+    interrupt_at(talk, 20)  # typed chat users read faster than a voice speaks
+    assert steps_in(talk.say("continue"))[0] == after + 1

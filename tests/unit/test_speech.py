@@ -105,7 +105,8 @@ def test_chunks_hold_whole_steps_within_limits(routine, pace):
     composer = CONTENT.composer(routine)
     start, chunks = 0, 0
     while start < len(composer.routine.steps):
-        plan, end = composer.chunk(start, Style(pace), with_intro=start == 0)
+        plan, end, marks = composer.chunk(start, Style(pace), with_intro=start == 0)
+        assert len(marks) == end - start + 1 and marks == sorted(marks)
         assert end > start and fits(plan)
         assert estimate_seconds(plan) <= CHUNK_SECONDS
         start, chunks = end, chunks + 1
