@@ -201,9 +201,10 @@ def load(locale: str = DEFAULT_LOCALE) -> LocaleContent:
     return LocaleContent(locale, topics, routines, cues, prompts, settings, tuple(prompts_data.get("examples", ())))
 
 
-def available_locales() -> list[str]:
-    """Locales with a content folder."""
-    return sorted(p.name for p in CONTENT_DIR.iterdir() if has_content(p))
+@cache
+def available_locales() -> tuple[str, ...]:
+    """Locales with a content folder (scanned once: handlers ask on every request)."""
+    return tuple(sorted(p.name for p in CONTENT_DIR.iterdir() if has_content(p)))
 
 
 @cache
