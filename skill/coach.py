@@ -14,7 +14,7 @@ from typing import Any
 from skill.content import LocaleContent, Topic
 from skill.profile import Profile, Unfinished
 from skill.ranker import Ranker, load_lexicon
-from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style
+from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style, stated_half_minutes
 from skill.routine.state import RoutineState
 from skill.safety import screen
 from skill.speech.estimate import estimate_seconds
@@ -258,7 +258,9 @@ class Coach:
 
     # ----- routines -------------------------------------------------------------------------------
     def choose_routine(self) -> Turn:
-        items = [self.p("choose_routine_item", title=r.title, description=r.description)
+        style = Style(self.profile.pace, brief=self.profile.completed_any())
+        items = [self.p("choose_routine_item", title=r.title, description=r.description,
+                        minutes=self._minutes(estimate_seconds(self.content.composer(r.id).whole(style))))
                  for r in self.content.routines.values()]
         speech = self.say(self.p("choose_routine", choices=". ".join(items)))
         return self._turn(speech, self.say(self.p("choose_routine_reprompt")), offer="choose_routine")
@@ -367,12 +369,14 @@ class Coach:
         return Style(state.pace, brief=self.profile.completed_any(), seed=seed)
 
     def _minutes(self, seconds: float) -> str:
-        minutes = round(seconds / 60)
-        if seconds < 45:
-            return self.p("minutes_less")
-        if minutes <= 1:
-            return self.p("minutes_one")
-        return self.p("minutes_many", count=number_words(minutes))
+        """A length as a listener says it, to the nearest half minute ("three and a half minutes")."""
+        halves = stated_half_minutes(seconds)
+        whole, half = divmod(halves, 2)
+        if whole == 0:
+            return self.p("minutes_half")
+        if whole == 1:
+            return self.p("minutes_one_half" if half else "minutes_one")
+        return self.p("minutes_many_half" if half else "minutes_many", count=number_words(whole))
 
     def _save_place(self, state: RoutineState) -> Profile:
         """The profile with this routine's place (and pace) remembered for next time."""

@@ -184,6 +184,12 @@ class Composer:
         return estimate_seconds(plan + self.closing(style))
 
 
+def stated_half_minutes(seconds: float) -> int:
+    """A length in whole half-minutes, at least one: how the skill states routine lengths, so a
+    stated "about three and a half minutes" is never more than 15 s from the plan's estimate."""
+    return max(1, round(seconds / 30))
+
+
 def fits(plan: Plan, seconds: float = CHUNK_SECONDS, chars: int = CHUNK_SSML_CHARS) -> bool:
     """Whether ``plan`` stays within one response's audio and SSML budget."""
     return estimate_seconds(plan) <= seconds and len(render_body(plan)) <= chars

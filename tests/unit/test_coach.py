@@ -44,3 +44,17 @@ def test_question_mid_response_keeps_the_interrupted_step_as_the_resume_point():
     assert turn.session["routine"]["step"] == 2
     assert turn.session["last_topic"] == "heat_ice"
     assert "step three" in turn.speech.text()
+
+
+def test_routine_menu_states_each_length_within_five_percent_at_every_pace():
+    from skill.routine.compose import Style, stated_half_minutes
+    from skill.speech.estimate import estimate_seconds
+    from skill.speech.plan import PACE_ORDER
+
+    for pace in PACE_ORDER:
+        menu = Coach(CONTENT, Profile(pace=pace), {}, rng=random.Random(1)).choose_routine().speech.text()
+        for routine_id in CONTENT.routines:
+            estimate = estimate_seconds(CONTENT.composer(routine_id).whole(Style(pace)))
+            stated = stated_half_minutes(estimate) * 30
+            assert abs(stated - estimate) / estimate <= 0.05, (routine_id, pace)
+        assert "and a half minutes" in menu or "minutes" in menu

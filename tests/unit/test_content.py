@@ -59,7 +59,7 @@ def test_red_flag_answer_routes_to_emergency_care(locale):
 def test_routines_match_their_stated_lengths():
     from skill.routine.compose import Style
 
-    stated = {"quick": 180, "full": 540, "gentle": 240}
+    stated = {"quick": 180, "full": 540, "gentle": 240}  # the lengths the issue asks for, at normal pace
     for routine_id, seconds in stated.items():
         estimate = estimate_seconds(BASE.composer(routine_id).whole(Style("normal")))
         assert abs(estimate - seconds) / seconds <= 0.1, (routine_id, estimate)
