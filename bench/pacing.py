@@ -51,7 +51,8 @@ def main() -> int:
                     f"{max(abs(h.error) for h in by_espeak):.2f}", f"{max(abs(h.error) for h in by_speaker):.2f}",
                 ))
     print("| routine | pace | stated (vs rendered) | estimated | rendered (speaker) | rendered vs estimate "
-          "| rendered (espeak SSML) | holds announced (s) | max hold error, espeak SSML (s) | max hold error, speaker (s) |")
+          "| rendered (espeak SSML) | holds announced (s) | max hold error, espeak SSML (s) "
+          "| max hold error, speaker (s) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
