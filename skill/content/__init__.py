@@ -6,7 +6,6 @@ can be checked for completeness by a test. A file that breaks its schema fails a
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from skill.content.overlay import has_content, read_locale_data
+from skill.content.overlay import has_content, read_json, read_locale_data
 from skill.errors import ContentError
 from skill.routine.compose import Composer, Style, fits
 from skill.routine.model import Cues, Routine, parse_cues, parse_routine
@@ -79,15 +78,6 @@ class LocaleContent:
 
     def composer(self, routine_id: str) -> Composer:
         return Composer(self.routines[routine_id], self.cues)
-
-
-def _read(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ContentError(f"missing content file {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise ContentError(f"{path}: invalid JSON: {exc}") from exc
 
 
 def _words(text: str) -> int:
@@ -210,4 +200,4 @@ def available_locales() -> tuple[str, ...]:
 @cache
 def required_prompts() -> tuple[str, ...]:
     """The reference locale's prompt keys: every other locale must define the same ones."""
-    return tuple(_read(CONTENT_DIR / DEFAULT_LOCALE / "prompts.json")["prompts"].keys())
+    return tuple(read_json(CONTENT_DIR / DEFAULT_LOCALE / "prompts.json")["prompts"].keys())

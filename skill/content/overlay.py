@@ -44,7 +44,7 @@ _PLACEHOLDER = re.compile(r"(\{\w+\})")
 
 
 def read_json(path: Path) -> Any:
-    """A JSON file, with errors that name the file (the loader's own ``_read`` does the same)."""
+    """A JSON file, with errors that name the file: every content read goes through here."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

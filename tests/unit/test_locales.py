@@ -8,7 +8,6 @@ import re
 
 import pytest
 
-import skill.content as content
 import skill.tools.models as models
 from skill.content import MAX_ANSWER_WORDS, ROUTINE_IDS, TOPIC_IDS, available_locales, load, required_prompts
 from skill.content.overlay import (
@@ -33,23 +32,11 @@ EMERGENCY = {  # words for speech, digits for cards
 }
 SAFETY_TOPICS = ("red_flags", "when_to_stop", "contraindications", "after_massage", "massage_safety")
 NOT_SPEECH = frozenset({"sources", "url", "id", "offer", "locale"})
-CONTENT_INTEGRATED = getattr(content, "read_locale_data", None) is read_locale_data
-MODELS_INTEGRATED = getattr(models, "read_locale_data", None) is read_locale_data
 
 
 @pytest.fixture
-def localized(monkeypatch):
-    """``load`` for any locale. Until the loader reads overlays itself, its file reader is pointed
-    at ``read_locale_data``; once integrated, the real loader is tested with no help."""
-    if not CONTENT_INTEGRATED:
-        original = content._read
-
-        def read(path):
-            if path.parent.parent == CONTENT_DIR and path.stem in KINDS:
-                return read_locale_data(path.parent.name, path.stem)
-            return original(path)
-
-        monkeypatch.setattr(content, "_read", read)
+def localized():
+    """``load`` for any locale, from a clean cache."""
     load.cache_clear()
     yield load
     load.cache_clear()
@@ -97,9 +84,7 @@ def test_every_topic_routine_prompt_and_intent_exists_in_every_locale(locale, lo
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_interaction_model_has_the_same_intents_and_unique_samples(locale, localized, monkeypatch):
-    if not MODELS_INTEGRATED:
-        monkeypatch.setattr(models, "intent_phrases", lambda loc: read_locale_data(loc, "intents"))
+def test_interaction_model_has_the_same_intents_and_unique_samples(locale, localized):
     names = [i["name"] for i in models.build_model("en-US")["interactionModel"]["languageModel"]["intents"]]
     intents = models.build_model(locale)["interactionModel"]["languageModel"]["intents"]
     assert [i["name"] for i in intents] == names
@@ -230,7 +215,6 @@ def test_safety_advice_is_only_respelled_never_rewritten(locale, localized):
     assert local.cues.stop_reminder == replace_words(base.cues.stop_reminder, spelling)
 
 
-@pytest.mark.skipif(not CONTENT_INTEGRATED, reason="loader does not read overlay.json yet")
 def test_all_five_locales_are_available():
     assert set(LOCALES) <= set(available_locales())
 
