@@ -2,7 +2,7 @@
 
 Commands: chat (terminal conversation; --voice speaks and runs routines on by themselves), serve
 (Alexa endpoint and web simulator), say (one turn, spoken or written to a WAV), render (a whole
-routine to one WAV and a timeline). A later issue adds listen.
+routine to one WAV and a timeline), listen (one turn spoken in a WAV file).
 """
 
 from __future__ import annotations
@@ -70,6 +70,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_listen(args: argparse.Namespace) -> int:
+    from skill.local.listen import run_listen
+
+    return run_listen(args.wav, lambda: _conversation(args), locale=args.locale)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from skill.local.server import run
 
@@ -100,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--locale", default="en-US")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=cmd_render)
+    listen = sub.add_parser("listen", help="one turn spoken in a WAV file: recognise it offline, then answer")
+    listen.add_argument("wav", help="a WAV recording of one phrase, e.g. 'how much longer'")
+    listen.add_argument("--locale", default="en-US")
+    listen.set_defaults(func=cmd_listen)
     serve = sub.add_parser("serve", help="serve /alexa (verified) and the web simulator")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
     serve.add_argument("--port", type=int, default=5000)
