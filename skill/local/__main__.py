@@ -11,7 +11,7 @@ import argparse
 import logging
 import sys
 
-from skill.config import SkillConfig, db_path_from_env
+from skill.config import SkillConfig
 from skill.content import ROUTINE_IDS
 from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 
@@ -19,9 +19,9 @@ from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 def _conversation(args: argparse.Namespace):
     from skill.alexa import build_skill
     from skill.local.conversation import Conversation, in_process
-    from skill.persistence import SqliteAdapter
+    from skill.persistence.factory import local_adapter_from_env
 
-    skill = build_skill(SqliteAdapter(db_path_from_env()), SkillConfig.from_env())
+    skill = build_skill(local_adapter_from_env(), SkillConfig.from_env())
     return Conversation(in_process(skill), locale=args.locale)
 
 

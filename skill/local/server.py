@@ -28,7 +28,7 @@ from flask import Flask, Response, jsonify, request, send_file, send_from_direct
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from skill.config import SkillConfig, db_path_from_env
+from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
 from skill.local.conversation import Conversation, Send, in_process
 from skill.local.matcher import MODELS_DIR
@@ -289,9 +289,10 @@ def create_app(
         config = replace(config, skill_id=skill_id)
     if skill is None:
         from skill.alexa import build_skill
-        from skill.persistence import SqliteAdapter
+        from skill.persistence.factory import local_adapter_from_env
 
-        skill = build_skill(SqliteAdapter(db_path or db_path_from_env(env)), config)
+        store_env = {**env, "NRC_DB_PATH": str(db_path)} if db_path else env
+        skill = build_skill(local_adapter_from_env(store_env), config)
     if verify is None:
         verify = not _env_flag(env.get("NRC_NO_VERIFY"))
     if verify and verifier is None:

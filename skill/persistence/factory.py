@@ -25,3 +25,14 @@ def adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenc
 
         return SqliteAdapter(os.path.expanduser(env["NRC_DB_PATH"]))
     return None
+
+
+def local_adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenceAdapter:
+    """For the local shim and CLI: DynamoDB when configured, else SQLite at ``NRC_DB_PATH`` or the
+    default file in the user's home, so progress is kept with no setup."""
+    from skill.config import db_path_from_env
+
+    env = os.environ if env is None else env
+    adapter = adapter_from_env({**env, "NRC_DB_PATH": str(db_path_from_env(env))})
+    assert adapter is not None  # a path is always given
+    return adapter
