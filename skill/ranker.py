@@ -23,7 +23,7 @@ from skill.text import stem, words
 LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
 WEIGHTS = (0.55, 0.30, 0.15)  # best question, all questions, answer text
 THRESHOLD = 0.25  # chosen on the question table: same accuracy as 0.18, 13 of 15 off-topic refused not 11
-POOLED, ANSWER = -1, -2  # pseudo question numbers for a topic's pooled questions and its answer text
+QUESTION, POOLED, ANSWER = 0, 1, 2  # what a document is: one question, a topic's questions together, its answer
 Vector = dict[str, float]
 
 
@@ -91,17 +91,23 @@ class Ranker:
         self.idf = {term: math.log((1 + n) / (1 + count)) + 1.0 for term, count in df.items()}
         self._unknown_weight = max(self.idf.values(), default=1.0)
         self._topics = list(topics)
-        # Inverted index: term -> [(topic, question number or POOLED/ANSWER, normalised weight)], so a
-        # query touches only documents that share a term with it.
-        self._postings: dict[str, list[tuple[str, int, float]]] = {}
-        for t in self._topics:
-            docs = [(i, self._vector(q)) for i, q in enumerate(questions[t])]
+        # Documents are numbered; each belongs to a topic and is a question, the pooled questions or
+        # the answer. Inverted index: term -> [(document, normalised weight)], so a query touches only
+        # documents that share a term with it, accumulating into a flat list.
+        self._doc_topic: list[int] = []
+        self._doc_kind: list[int] = []
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, t in enumerate(self._topics):
+            docs = [(QUESTION, self._vector(q)) for q in questions[t]]
             docs.append((POOLED, self._vector(term for q in questions[t] for term in q)))
             docs.append((ANSWER, self._vector(answers[t])))
-            for key, vector in docs:
+            for kind, vector in docs:
+                doc = len(self._doc_topic)
+                self._doc_topic.append(index)
+                self._doc_kind.append(kind)
                 norm = _norm(vector) or 1.0
                 for term, weight in vector.items():
-                    self._postings.setdefault(term, []).append((t, key, weight / norm))
+                    self._postings.setdefault(term, []).append((doc, weight / norm))
 
     def _vector(self, terms: Iterable[str]) -> Vector:
         return {k: (1 + math.log(v)) * self.idf.get(k, 0.0) for k, v in _tf(terms).items() if k in self.idf}
@@ -118,25 +124,18 @@ class Ranker:
             return []
         unknown = sum(1 for term in set(terms) if term not in self.idf and "_" not in term)
         norm = math.sqrt(_norm(query) ** 2 + unknown * self._unknown_weight**2)
-        dots: dict[tuple[str, int], float] = {}
+        dots: dict[int, float] = {}
         for term, weight in query.items():
-            for topic, key, doc_weight in self._postings.get(term, ()):
-                dots[(topic, key)] = dots.get((topic, key), 0.0) + weight * doc_weight
-        best_question: dict[str, float] = {}
-        pooled: dict[str, float] = {}
-        answer: dict[str, float] = {}
-        for (topic, key), dot in dots.items():
-            if key == POOLED:
-                pooled[topic] = dot
-            elif key == ANSWER:
-                answer[topic] = dot
-            else:
-                best_question[topic] = max(best_question.get(topic, 0.0), dot)
+            for doc, doc_weight in self._postings.get(term, ()):
+                dots[doc] = dots.get(doc, 0.0) + weight * doc_weight
+        # Per topic: [best question, pooled questions, answer], then weighted.
+        parts = [[0.0, 0.0, 0.0] for _ in self._topics]
+        for doc, dot in dots.items():
+            row, kind = parts[self._doc_topic[doc]], self._doc_kind[doc]
+            row[kind] = max(row[kind], dot) if kind == QUESTION else dot
         w_q, w_p, w_a = WEIGHTS
-        scored = [
-            Match(t, (w_q * best_question.get(t, 0.0) + w_p * pooled.get(t, 0.0) + w_a * answer.get(t, 0.0)) / norm)
-            for t in self._topics
-        ]
+        scored = [Match(t, (w_q * q + w_p * p + w_a * a) / norm)
+                  for t, (q, p, a) in zip(self._topics, parts, strict=True)]
         return sorted(scored, key=lambda m: m.score, reverse=True)
 
     def best(self, text: str) -> Match | None:
