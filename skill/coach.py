@@ -163,6 +163,10 @@ class Coach:
             return self.fallback()
         if screen(text, self.content.locale.split("-")[0]):
             return self.urgent()
+        if self.session.get("offer") == "safety_check":
+            # Anything but a clear yes or no to the safety question is asked again, never guessed.
+            return self._turn(self.say(self.p("not_understood_yes_no"), self.p("safety_check_reprompt")),
+                              self.say(self.p("safety_check_reprompt")))
         match = ranker_for(self.content).best(text)
         if match is None:
             examples = self.content.examples
@@ -282,13 +286,15 @@ class Coach:
         if self.session.get("offer") == "safety_check":
             return self.yes()  # "continue" after the safety question means yes, carry on
         state = self.routine
+        lead = None
         if state is None and self.profile.unfinished:
             unfinished = self.profile.unfinished
             if unfinished.step < len(self.content.routines[unfinished.routine].steps):
                 state = RoutineState(unfinished.routine, unfinished.step, self.profile.pace)
+                lead = self.content.cues.stop_reminder  # back after a break: the safety reminder, once
         if state is None:
             return self._open(self.say(self.p("nothing_to_resume"), self.p("launch_menu_brief")), "launch_menu")
-        return self._play(state, state.step, lead=None)
+        return self._play(state, state.step, lead=lead)
 
     def next_step(self) -> Turn:
         """Skip to the step after the one being played, or after the last one heard."""

@@ -287,3 +287,23 @@ def test_continue_always_carries_on_after_the_last_response(talk):
     after = talk.routine["step"]
     interrupt_at(talk, 20)  # typed chat users read faster than a voice speaks
     assert steps_in(talk.say("continue"))[0] == after + 1
+
+
+def test_an_unclear_answer_to_the_safety_check_is_asked_again(talk):
+    talk.launch()
+    talk.say("start the quick routine")
+    exchange = talk.say("I think so, mostly")
+    assert "yes or a no" in exchange.transcript and talk.attributes["offer"] == "safety_check"
+    urgent = talk.say("well I did hit my head last week")
+    assert talk.attributes["last_topic"] == "red_flags" and "nine one one" in urgent.transcript
+
+
+def test_resuming_in_a_new_session_repeats_the_stop_reminder_once(make_conversation):
+    talk = make_conversation()
+    start(talk, "full")
+    talk.say("stop")
+    later = make_conversation()
+    later.launch()
+    resumed = later.say("resume")
+    assert resumed.transcript.startswith(CONTENT.cues.stop_reminder)
+    assert CONTENT.cues.stop_reminder not in later.say("continue").transcript
