@@ -151,6 +151,12 @@ class Coach:
         profile = self._save_place(state) if state else self.profile
         return Turn(Plan(), self._session(routine=None), profile, None)
 
+    def thanks(self) -> Turn:
+        """A thank-you is not a question: acknowledge it, and keep a routine's place on offer."""
+        self._settle()
+        follow = self._mid_routine_offer() or self.p("what_next")
+        return self._turn(self.say(self.p("thanks"), follow), self.say(follow))
+
     def unknown_intent(self) -> Turn:
         return self.fallback()
 

@@ -72,6 +72,7 @@ INTENT_ACTIONS: dict[str, Action] = {
     "AskQuestionIntent": lambda c, h: c.question(slot_text(h, "question")),
     "StartRoutineIntent": _start_routine,
     "MoreIntent": lambda c, h: c.more(),
+    "ThanksIntent": lambda c, h: c.thanks(),
     "UrgentSymptomIntent": lambda c, h: c.urgent(),
     "SlowerIntent": lambda c, h: c.change_pace(-1),
     "FasterIntent": lambda c, h: c.change_pace(+1),

@@ -203,3 +203,12 @@ def test_example_phrases_in_prompts_do_what_they_promise(talk, key):
             assert exchange.match.intent != "AMAZON.FallbackIntent"
             if exchange.match.intent in ("AskQuestionIntent",) or exchange.match.intent.startswith("Topic"):
                 assert "last_topic" in talk.attributes, phrase
+
+
+def test_thanks_is_acknowledged_not_answered_as_a_question(talk):
+    talk.launch()
+    talk.say("should I use heat or ice")
+    exchange = talk.say("thank you")
+    assert exchange.match.intent == "ThanksIntent"
+    assert exchange.response["response"]["shouldEndSession"] is False
+    assert "don't have a good answer" not in exchange.transcript
