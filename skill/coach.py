@@ -115,10 +115,8 @@ class Coach:
             parts.append(self.p("welcome_back"))
         if profile.unfinished:
             routine = self.content.routines[profile.unfinished.routine]
-            parts.append(self.p("launch_resume", step=number_words(profile.unfinished.step + 1),
-                                routine=routine.name))
-            return self._turn(self.say(*parts), self.say(self.p("launch_resume", step=number_words(
-                profile.unfinished.step + 1), routine=routine.name)), profile=profile, offer="resume")
+            offer = self.p("launch_resume", step=number_words(profile.unfinished.step + 1), routine=routine.name)
+            return self._turn(self.say(*parts, offer), self.say(offer), profile=profile, offer="resume")
         parts.append(self.p("launch_menu") if not self.profile.disclaimer_heard else self.p("launch_menu_brief"))
         return self._turn(self.say(*parts), self.say(self.p("launch_menu")), profile=profile)
 
