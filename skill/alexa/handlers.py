@@ -22,7 +22,7 @@ from skill.content import DEFAULT_LOCALE, TOPIC_IDS, LocaleContent, available_lo
 from skill.intents import topic_intent_name
 from skill.profile import Profile
 from skill.speech.plan import Plan
-from skill.speech.ssml import render_body
+from skill.speech.ssml import render_ssml
 from skill.text import normalise
 
 logger = logging.getLogger("skill.alexa")
@@ -160,5 +160,5 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
         except Exception:  # the content itself may be what failed
             speech, reprompt = "Sorry, something went wrong. Please try again.", "Please try again."
         builder = handler_input.response_builder
-        builder.speak(render_body(Plan.of(speech))).ask(render_body(Plan.of(reprompt)))
+        builder.speak(render_ssml(Plan.of(speech))).ask(render_ssml(Plan.of(reprompt)))
         return builder.response

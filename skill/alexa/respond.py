@@ -14,7 +14,7 @@ from skill.coach import Turn
 from skill.config import SkillConfig
 from skill.speech.apla import render_apla
 from skill.speech.plan import Plan
-from skill.speech.ssml import render_body, render_ssml
+from skill.speech.ssml import render_ssml
 
 logger = logging.getLogger("skill.alexa")
 PROFILE_KEY = "profile"
@@ -28,13 +28,12 @@ def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Res
     if turn.timed is not None and not config.use_apla:
         speech = speech + turn.timed
     if speech:
-        builder.speak(render_body(speech))
-        render_ssml(speech)  # raises past Alexa's limits, so an oversize response fails loudly in tests
+        builder.speak(render_ssml(speech))  # the SDK keeps one <speak>; render_ssml enforces Alexa's limits
     if turn.timed is not None and config.use_apla:
         builder.add_directive(RenderDocumentDirective(token=f"routine-{os.urandom(6).hex()}",
                                                       document=render_apla(turn.timed)))
     if turn.reprompt is not None:
-        builder.ask(render_body(turn.reprompt))
+        builder.ask(render_ssml(turn.reprompt))
     else:
         builder.set_should_end_session(True)
     if turn.card is not None:
