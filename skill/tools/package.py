@@ -101,6 +101,40 @@ def install_dependencies(requirements: Path, arch: str = "any", python_version: 
     return target
 
 
+def requirement_names(requirements: Path) -> list[str]:
+    """Distribution names listed in a requirements file (pins, markers and comments dropped)."""
+    names = []
+    for line in requirements.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            names.append(re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0])
+    return names
+
+
+def copy_installed_dependencies(requirements: Path) -> Path:
+    """Offline alternative to :func:`install_dependencies`: copy the listed distributions as they are
+    installed in this Python (every transitive dependency must be listed, as lambda/requirements.txt
+    does). The tests build this way so they never reach the network; the result suits this
+    interpreter, not necessarily the Lambda runtime."""
+    from importlib import metadata
+
+    target = BUILD_DIR / "lambda-deps" / f"environment-{_deps_key(requirements, 'any', sys.version[:4])}"
+    if target.exists():
+        shutil.rmtree(target)
+    for name in requirement_names(requirements):
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError as exc:
+            raise RuntimeError(f"{name} is not installed here; run scripts/setup or build without --offline") from exc
+        for file in dist.files or ():
+            source = Path(str(dist.locate_file(file)))
+            if file.parts[0] in ("..", "bin") or "__pycache__" in file.parts or not source.is_file():
+                continue
+            (target / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target / file)
+    return target
+
+
 def runtime_provided_files(deps: Path) -> set[Path]:
     """Files of the distributions the Lambda runtime already has (boto3 and its own dependencies),
     found from each installed distribution's RECORD so nothing is guessed from folder names."""
@@ -175,8 +209,11 @@ def write_zip(entries: dict[str, Path], output: Path) -> None:
 
 def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMENTS, arch: str = "any",
           python_version: str = PYTHON_VERSION, bundle_boto3: bool = False, refresh: bool = False,
-          compile_with: str | None = None) -> Path:
-    deps = install_dependencies(requirements, arch, python_version, refresh)
+          compile_with: str | None = None, offline: bool = False) -> Path:
+    if offline:
+        deps = copy_installed_dependencies(requirements)
+    else:
+        deps = install_dependencies(requirements, arch, python_version, refresh)
     entries = package_entries(deps, bundle_boto3)
     if compile_with:
         entries.update(compile_bytecode(entries, compile_with, python_version))
@@ -194,12 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bundle-boto3", action="store_true",
                         help="ship boto3 in the zip instead of using the runtime's copy")
     parser.add_argument("--refresh", action="store_true", help="reinstall dependencies even if cached")
+    parser.add_argument("--offline", action="store_true",
+                        help="copy the dependencies installed in this Python instead of downloading them")
     parser.add_argument("--compile-with", metavar="PYTHON",
                         help="add bytecode made by this interpreter (must be the runtime's Python version)")
     args = parser.parse_args(argv)
     try:
         output = build(args.output, args.requirements, args.arch, args.python_version, args.bundle_boto3, args.refresh,
-                       args.compile_with)
+                       args.compile_with, offline=args.offline)
     except subprocess.CalledProcessError as error:
         print(f"{error.cmd[0]} failed (exit {error.returncode}); with --arch any every dependency needs a "
               "pure-Python wheel", file=sys.stderr)

@@ -62,7 +62,9 @@ json.dump({"boto3_at_import": imported, "boto3_after_request": "boto3" in sys.mo
 
 @pytest.fixture(scope="module")
 def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return package.build(tmp_path_factory.mktemp("package") / "lambda.zip")
+    """Built offline from this environment's installed packages: tests never reach the network.
+    ``python -m skill.tools.package`` without --offline downloads the same pins for the runtime."""
+    return package.build(tmp_path_factory.mktemp("package") / "lambda.zip", offline=True)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +82,7 @@ def names_in(zip_path: Path) -> list[str]:
 
 
 def test_the_build_is_deterministic(lambda_zip: Path, tmp_path: Path) -> None:
-    again = package.build(tmp_path / "again.zip")
+    again = package.build(tmp_path / "again.zip", offline=True)
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(lambda_zip.read_bytes()).digest()
     with zipfile.ZipFile(lambda_zip) as archive:
         infos = archive.infolist()
