@@ -14,7 +14,7 @@ from typing import Any
 
 from skill.local import envelopes
 from skill.local.matcher import LAUNCH, Match, matcher_for
-from skill.speech.ssml import to_text
+from skill.speech.parse import plan_from_response
 
 Send = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -44,14 +44,8 @@ class Exchange:
 
 
 def transcript(response: dict[str, Any]) -> str:
-    """The words a listener hears: outputSpeech, then any APL-A speech, as plain text."""
-    body = response.get("response") or {}
-    parts = [to_text((body.get("outputSpeech") or {}).get("ssml", ""))]
-    for directive in body.get("directives") or []:
-        if directive.get("type") == "Alexa.Presentation.APLA.RenderDocument":
-            items = directive["document"]["mainTemplate"]["item"]["items"]
-            parts += [to_text(i["content"]) for i in items if i.get("type") == "Speech"]
-    return " ".join(p for p in parts if p).strip()
+    """The words a listener hears (outputSpeech, then any APL-A speech), as plain text."""
+    return plan_from_response(response).text()
 
 
 class Conversation:
