@@ -147,26 +147,19 @@ def test_safety_check_only_before_the_first_routine_and_no_gets_advice(make_conv
     assert steps_in(exchange)[0] == 1
 
 
-def test_stop_saves_progress_and_launch_offers_resume(make_conversation):
+@pytest.mark.parametrize(("leave", "come_back"), [("stop", "resume"), ("timeout", "yes")])
+def test_leaving_saves_progress_and_launch_offers_resume(make_conversation, leave, come_back):
+    """Saying stop, or the session timing out, keeps the place; next launch offers it back."""
     talk = make_conversation()
     start(talk, "full")
     step = talk.routine["step"]
-    talk.say("stop")
+    if leave == "stop":
+        talk.say("stop")
+    else:
+        talk.end("EXCEEDED_MAX_REPROMPTS")
     later = make_conversation()
-    launch = later.launch()
-    assert "Last time you stopped at step" in launch.transcript
-    resumed = later.say("resume")
-    assert steps_in(resumed)[0] == step + 1
-
-
-def test_session_timeout_saves_progress(make_conversation):
-    talk = make_conversation()
-    start(talk, "full")
-    step = talk.routine["step"]
-    talk.end("EXCEEDED_MAX_REPROMPTS")
-    later = make_conversation()
-    later.launch()
-    assert steps_in(later.say("yes"))[0] == step + 1
+    assert "Last time you stopped at step" in later.launch().transcript
+    assert steps_in(later.say(come_back))[0] == step + 1
 
 
 def test_pace_is_remembered_and_scales_holds(make_conversation):
