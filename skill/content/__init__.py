@@ -34,6 +34,9 @@ MAX_ANSWER_WORDS = 50
 MIN_QUESTIONS = 8
 _SAMPLE_OK = re.compile(r"^[a-z' .]+$")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# Locale settings every text may name: spoken words by default, a ``<key>_digits`` form on cards.
+# The crisis line and urgent-advice line differ by country, so safety texts never hard-code them.
+LOCALE_PLACEHOLDERS = ("emergency_number", "crisis_service", "crisis_line", "urgent_advice")
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,10 @@ class LocaleContent:
         return self.fill(template, **values)
 
     def fill(self, template: str, *, card: bool = False, **values: Any) -> str:
-        """Fill ``{emergency_number}`` (words for speech, digits for cards) and any other placeholders."""
-        number = self.settings["emergency_number_digits" if card else "emergency_number"]
-        return template.format(emergency_number=number, **values)
+        """Fill the locale's numbers (words for speech, digits for cards) and any other placeholders."""
+        numbers = {k: self.settings.get(f"{k}_digits", self.settings[k]) if card else self.settings[k]
+                   for k in LOCALE_PLACEHOLDERS}
+        return " ".join(template.format(**numbers, **values).split())
 
     def composer(self, routine_id: str) -> Composer:
         return Composer(self.routines[routine_id], self.cues)
@@ -100,7 +104,7 @@ def parse_topic(topic_id: str, data: Any, where: str) -> Topic:
     for key, text in (("answer", answer), ("more", more or "")):
         if re.search(r"\d", text):
             raise ContentError(f"{where}: '{key}' has digits; write numbers as words for speech")
-        if any(name != "emergency_number" for name in _PLACEHOLDER.findall(text)):
+        if any(name not in LOCALE_PLACEHOLDERS for name in _PLACEHOLDER.findall(text)):
             raise ContentError(f"{where}: '{key}' has an unknown placeholder")
     if data["offer"] not in OFFERS:
         raise ContentError(f"{where}: 'offer' must be one of {OFFERS}")
@@ -185,7 +189,7 @@ def load(locale: str = DEFAULT_LOCALE) -> LocaleContent:
     if missing_prompts:
         raise ContentError(f"{prompts_file}: missing prompts {missing_prompts}")
     settings = prompts_data.get("locale", {})
-    for key in ("emergency_number", "emergency_number_digits", "skill_name"):
+    for key in (*LOCALE_PLACEHOLDERS, *(f"{k}_digits" for k in LOCALE_PLACEHOLDERS), "skill_name"):
         if not isinstance(settings.get(key), str):
             raise ContentError(f"{prompts_file}: locale.{key} must be a string")
     return LocaleContent(locale, topics, routines, cues, prompts, settings, tuple(prompts_data.get("examples", ())))
