@@ -16,13 +16,22 @@ from skill.profile import Profile, Unfinished
 from skill.ranker import Ranker, load_lexicon
 from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style, stated_half_minutes
 from skill.routine.state import RoutineState
-from skill.safety import screen
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, PACES, Plan, Silence
 from skill.speech.ssml import render_body
 from skill.text import number_words
+from skill.understanding.screen import check
 
 RED_FLAGS = "red_flags"
+URGENT_KEY = "urgent"  # set on the urgent response only, to the red flag's category
+# Topics that may answer a general question about a warning sign ("can whiplash cause it"): they
+# inform without instructing. Anything else the ranker picks for such a question (a how-to, say)
+# gives way to the warning-signs answer, so a red-flag question never gets massage instructions.
+INFORMATIONAL_TOPICS = frozenset({
+    RED_FLAGS, "causes", "contraindications", "when_to_stop", "chiropractic", "devices", "after_massage",
+    "something_else", "dizziness_vision", "ear_face_jaw", "pregnancy", "stress_mood",
+})
+URGENT_RATE = 100  # urgent answers at Alexa's own clear speed, whatever pace the routine uses
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,7 @@ class Coach:
               profile: Profile | None = None, **session: Any) -> Turn:
         if reprompt is not None and "last_speech" not in session and timed is None:
             session["last_speech"] = speech.text()
+        session.setdefault(URGENT_KEY, None)  # only an urgent answer carries the key
         return Turn(speech, self._session(**session), profile or self.profile, reprompt, timed, card)
 
     @property
@@ -165,13 +175,16 @@ class Coach:
         self._settle()
         if not text:
             return self.fallback()
-        if screen(text, self.content.locale.split("-")[0]):
-            return self.urgent()
+        finding = check(text, self.content.locale)
+        if finding.urgent:
+            return self.urgent(finding.category)
         if self.session.get("offer") == "safety_check":
             # Anything but a clear yes or no to the safety question is asked again, never guessed.
-            return self._turn(self.say(self.p("not_understood_yes_no"), self.p("safety_check_reprompt")),
-                              self.say(self.p("safety_check_reprompt")))
+            return self._ask_safety_again()
         match = ranker_for(self.content).best(text)
+        if finding.informational:
+            topic = match.topic if match is not None and match.topic in INFORMATIONAL_TOPICS else RED_FLAGS
+            return self.topic(topic)
         if match is None:
             examples = self.content.examples
             listed = ", ".join(examples[:-1]) + f", or {examples[-1]}" if len(examples) > 1 else "".join(examples)
@@ -180,20 +193,47 @@ class Coach:
                               self.say(extra or self.p("unknown_question_reprompt")), last_topic=None, offer=None)
         return self.topic(match.topic)
 
-    def urgent(self) -> Turn:
-        """Red-flag text: urgent-care guidance, once, clearly; any running routine is set aside."""
-        topic = self.content.topics[RED_FLAGS]
+    def described(self, text: str | None, category: str | None = None) -> Turn:
+        """Words Alexa's model heard as a symptom description: our own screen decides first (it knows
+        negation and remote time); Alexa's resolved category is the fallback when the screen is silent.
+        Words the screen set aside as negated or past go on as an ordinary question."""
+        finding = check(text or "", self.content.locale)
+        if finding.urgent:
+            return self.urgent(finding.category)
+        if finding.informational or (text and category in finding.suppressed):
+            return self.question(text)
+        return self.urgent(category) if category or not text else self.question(text)
+
+    def asked_topic(self, text: str | None, topic_id: str | None) -> Turn:
+        """A question Alexa resolved to a topic: the words are screened first, like every question."""
+        finding = check(text or "", self.content.locale)
+        if finding.urgent:
+            return self.urgent(finding.category)
+        if finding.informational or topic_id not in self.content.topics:
+            return self.question(text)
+        if self.session.get("offer") == "safety_check":
+            return self._ask_safety_again()
+        return self.topic(topic_id)
+
+    def urgent(self, category: str | None = None) -> Turn:
+        """A red flag: the answer for that situation, once, clearly; any routine is set aside and no
+        routine starts again in this session. Crisis statements get the crisis line, calmly."""
+        key = f"urgent_{category}"
+        if key not in self.content.prompts:
+            category, key = category or "general", "urgent_general"
         state, _ = self._settle()
         profile = self._save_place(state) if state else self.profile
-        speech = self.say(self.p("urgent_intro"), self.content.fill(topic.answer))
-        return self._turn(speech, self.say(self.p("urgent_reprompt")), card=self._card(topic), profile=profile,
-                          last_topic=RED_FLAGS, offer=None, routine=None)
+        speech = Plan.of(self.p(key), rate=max(self.rate, URGENT_RATE))
+        reprompt = Plan.of(self.p("crisis_reprompt" if category == "crisis" else "urgent_reprompt"),
+                           rate=max(self.rate, URGENT_RATE))
+        card_text = self.content.fill(str(self.content.prompts[key]), card=True)
+        card = Card(self.p("urgent_card_title"), card_text)
+        return self._turn(speech, reprompt, card=card, profile=profile, last_topic=RED_FLAGS, offer=None,
+                          routine=None, pending_routine=None, routine_blocked=True, **{URGENT_KEY: category})
 
     def topic(self, topic_id: str) -> Turn:
         self._settle()
         topic = self.content.topics[topic_id]
-        if topic_id == RED_FLAGS:
-            return self.urgent()
         answer = self.content.fill(topic.answer)
         extra = self._mid_routine_offer()
         if extra:
@@ -235,7 +275,9 @@ class Coach:
     # ----- yes / no ---------------------------------------------------------------------------------
     def yes(self) -> Turn:
         offer = self.session.get("offer")
-        if self.routine and offer not in ("safety_check",):
+        if offer == "safety_check":
+            return self._safety_sign_present()
+        if self.routine:
             return self.resume()
         if offer == "more":
             return self.more()
@@ -243,11 +285,6 @@ class Coach:
             return self.choose_routine()
         if offer == "resume":
             return self.resume()
-        if offer == "safety_check":
-            pending = self.session.get("pending_routine")
-            self.profile = replace(self.profile, safety_checked=True)
-            self.session = self._session(pending_routine=None, offer=None)
-            return self.start_routine(pending if pending in self.content.routines else None)
         if offer == "choose_routine":
             return self.choose_routine()
         return self._open(self.say(self.p("what_next")), "launch_menu", offer=None)
@@ -255,14 +292,49 @@ class Coach:
     def no(self) -> Turn:
         offer = self.session.get("offer")
         if offer == "safety_check":
-            speech = self.say(self.p("safety_check_no"), self.p("what_next"))
-            return self._turn(speech, self.say(self.p("what_next")), offer=None, pending_routine=None)
+            return self._safety_clear()
         if self.routine:
             return self.pause()
         if offer in ("more", "routine", "resume", "choose_routine"):
             return self._turn(self.say(self.p("ok_no"), self.p("what_next")), self.say(self.p("what_next")),
                               offer=None)
         return self.stop()
+
+    # ----- the safety check before a routine --------------------------------------------------------
+    def _gate(self, routine_id: str, step: int, lead: str | None, *, with_intro: bool) -> Turn:
+        """Every routine start passes here: none after an urgent answer in this session, and none
+        before this session's safety check ("yes" means a warning sign applies, so it cannot be
+        answered backwards by a hurried "yes, go on")."""
+        if self.session.get("routine_blocked"):
+            return self._open(self.say(self.p("routine_blocked")), "urgent_reprompt", offer=None, pending_routine=None)
+        if not self.session.get("safety_checked"):
+            key = "safety_check_short" if self.profile.safety_checked else "safety_check"
+            pending = {"id": routine_id, "step": step, "lead": lead or "", "intro": with_intro}
+            return self._turn(self.say(self.p(key)), self.say(self.p("safety_check_reprompt")),
+                              offer="safety_check", pending_routine=pending)
+        state = RoutineState(routine_id, step, self.profile.pace)
+        return self._play(state, step, lead=lead, with_intro=with_intro)
+
+    def _ask_safety_again(self) -> Turn:
+        return self._turn(self.say(self.p("not_understood_yes_no"), self.p("safety_check_reprompt")),
+                          self.say(self.p("safety_check_reprompt")))
+
+    def _safety_sign_present(self) -> Turn:
+        """A warning sign applies today: advice instead of the routine, and no routine this session."""
+        speech = self.say(self.p("safety_check_yes"))
+        return self._open(speech, "urgent_reprompt", offer=None, pending_routine=None, routine_blocked=True)
+
+    def _safety_clear(self) -> Turn:
+        pending = self.session.get("pending_routine")
+        self.profile = replace(self.profile, safety_checked=True)
+        self.session = self._session(pending_routine=None, offer=None, safety_checked=True)
+        if not isinstance(pending, dict) or pending.get("id") not in self.content.routines:
+            return self.choose_routine()
+        routine = self.content.routines[pending["id"]]
+        step = pending.get("step")
+        step = step if isinstance(step, int) and 0 <= step < len(routine.steps) else 0
+        lead = pending.get("lead") if isinstance(pending.get("lead"), str) and pending.get("lead") else None
+        return self._gate(routine.id, step, lead, with_intro=pending.get("intro") is True)
 
     # ----- routines -------------------------------------------------------------------------------
     def choose_routine(self) -> Turn:
@@ -279,26 +351,24 @@ class Coach:
             if unknown:
                 return replace(turn, speech=self.say(self.p("unknown_routine")) + turn.speech)
             return turn
-        if not self.profile.safety_checked:
-            return self._turn(self.say(self.p("safety_check")), self.say(self.p("safety_check_reprompt")),
-                              offer="safety_check", pending_routine=routine_id)
-        state = RoutineState(routine_id, 0, self.profile.pace)
         name = self.content.routines[routine_id].name
-        return self._play(state, 0, lead=self.p("routine_start", routine=name), with_intro=True)
+        return self._gate(routine_id, 0, self.p("routine_start", routine=name), with_intro=True)
 
     def resume(self) -> Turn:
         if self.session.get("offer") == "safety_check":
-            return self.yes()  # "continue" after the safety question means yes, carry on
+            return self._ask_safety_again()  # "carry on" is no answer to "any warning signs?"
+        if self.session.get("routine_blocked"):
+            return self._open(self.say(self.p("routine_blocked")), "urgent_reprompt", offer=None)
         state = self.routine
-        lead = None
         if state is None and self.profile.unfinished:
             unfinished = self.profile.unfinished
             if unfinished.step < len(self.content.routines[unfinished.routine].steps):
-                state = RoutineState(unfinished.routine, unfinished.step, self.profile.pace)
-                lead = self.content.cues.stop_reminder  # back after a break: the safety reminder, once
+                # Back after a break: this session's safety check, then the stop reminder, once.
+                return self._gate(unfinished.routine, unfinished.step, self.content.cues.stop_reminder,
+                                  with_intro=False)
         if state is None:
             return self._open(self.say(self.p("nothing_to_resume"), self.p("launch_menu_brief")), "launch_menu")
-        return self._play(state, state.step, lead=lead)
+        return self._play(state, state.step, lead=None)
 
     def next_step(self) -> Turn:
         """Skip to the step after the one being played, or after the last one heard."""
@@ -318,12 +388,14 @@ class Coach:
 
     def start_over(self) -> Turn:
         state = self.routine
-        if state is None and self.profile.unfinished:
-            state = RoutineState(self.profile.unfinished.routine, 0, self.profile.pace)
-        if state is None:
-            return self.choose_routine()
-        title = self.content.routines[state.id].name
-        return self._play(state, 0, lead=self.p("start_over", routine=title), with_intro=True)
+        if state is not None:
+            title = self.content.routines[state.id].name
+            return self._play(state, 0, lead=self.p("start_over", routine=title), with_intro=True)
+        if self.profile.unfinished:
+            routine_id = self.profile.unfinished.routine
+            title = self.content.routines[routine_id].name
+            return self._gate(routine_id, 0, self.p("start_over", routine=title), with_intro=True)
+        return self.choose_routine()
 
     def pause(self) -> Turn:
         state, _ = self._settle()

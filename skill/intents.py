@@ -1,6 +1,15 @@
-"""Intent naming shared by the model generator and the handlers (no SDK import, so tools stay light)."""
+"""Intent and slot names shared by the model generator, the handlers and the local matcher (no SDK
+import, so tools stay light).
 
+Every intent that can receive a person's own description carries their words in a slot, so the
+skill's red-flag screen always reads what was said: a free question (``AskQuestionIntent``, an
+``AMAZON.SearchQuery`` behind carrier phrases), a topic question (``TopicQuestionIntent``, whose
+custom slot values are the topics' sample questions, so Alexa's NLU learns them and entity
+resolution names the topic), and a symptom description (``UrgentSymptomIntent``, whose slot values
+are red-flag phrasings with the red flag's category as their id). No intent maps a sentence to an
+answer without passing the words on.
+"""
 
-def topic_intent_name(topic_id: str) -> str:
-    """``heat_ice`` -> ``TopicHeatIceIntent``: the generated intent for a knowledge-base topic."""
-    return "Topic" + "".join(part.capitalize() for part in topic_id.split("_")) + "Intent"
+ASK_INTENT, ASK_SLOT = "AskQuestionIntent", "question"
+TOPIC_INTENT, TOPIC_SLOT, TOPIC_SLOT_TYPE = "TopicQuestionIntent", "topic_question", "TOPIC_QUESTION"
+URGENT_INTENT, SYMPTOM_SLOT, SYMPTOM_SLOT_TYPE = "UrgentSymptomIntent", "symptom", "RED_FLAG"

@@ -18,8 +18,8 @@ from ask_sdk_model import Response
 from skill.alexa.respond import PROFILE_KEY, respond
 from skill.coach import Coach
 from skill.config import SkillConfig
-from skill.content import DEFAULT_LOCALE, TOPIC_IDS, LocaleContent, available_locales, load
-from skill.intents import topic_intent_name
+from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
+from skill.intents import ASK_INTENT, ASK_SLOT, SYMPTOM_SLOT, TOPIC_INTENT, TOPIC_SLOT, URGENT_INTENT
 from skill.profile import Profile
 from skill.speech.plan import Plan
 from skill.speech.ssml import render_ssml
@@ -41,6 +41,20 @@ def slot_text(handler_input: HandlerInput, name: str) -> str | None:
     return slot.value if slot is not None and slot.value else None
 
 
+def resolved_id(handler_input: HandlerInput, name: str) -> str | None:
+    """The id entity resolution matched for slot ``name`` (a topic, a red flag's category...), if any."""
+    if handler_input.request_envelope.request.object_type != "IntentRequest":
+        return None
+    slot = get_slot(handler_input, name)
+    resolutions = getattr(slot, "resolutions", None) if slot is not None else None
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        if getattr(getattr(authority.status, "code", None), "value", "") == "ER_SUCCESS_MATCH" and authority.values:
+            value_id = getattr(authority.values[0].value, "id", None)
+            if isinstance(value_id, str):
+                return value_id
+    return None
+
+
 def routine_slot(handler_input: HandlerInput, content: LocaleContent) -> tuple[str | None, bool]:
     """The routine id named in the ``routine`` slot: entity resolution first, then our own synonyms.
 
@@ -49,12 +63,9 @@ def routine_slot(handler_input: HandlerInput, content: LocaleContent) -> tuple[s
     slot = get_slot(handler_input, "routine")
     if slot is None or not slot.value:
         return None, False
-    resolutions = getattr(slot, "resolutions", None)
-    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
-        if getattr(getattr(authority.status, "code", None), "value", "") == "ER_SUCCESS_MATCH" and authority.values:
-            routine_id = authority.values[0].value.id
-            if routine_id in content.routines:
-                return routine_id, False
+    routine_id = resolved_id(handler_input, "routine")
+    if routine_id in content.routines:
+        return routine_id, False
     said = normalise(slot.value)
     for routine in content.routines.values():
         names = {routine.id, normalise(routine.title), *(normalise(s) for s in routine.synonyms)}
@@ -69,11 +80,12 @@ def _start_routine(coach: Coach, handler_input: HandlerInput) -> object:
 
 
 INTENT_ACTIONS: dict[str, Action] = {
-    "AskQuestionIntent": lambda c, h: c.question(slot_text(h, "question")),
+    ASK_INTENT: lambda c, h: c.question(slot_text(h, ASK_SLOT)),
+    TOPIC_INTENT: lambda c, h: c.asked_topic(slot_text(h, TOPIC_SLOT), resolved_id(h, TOPIC_SLOT)),
+    URGENT_INTENT: lambda c, h: c.described(slot_text(h, SYMPTOM_SLOT), resolved_id(h, SYMPTOM_SLOT)),
     "StartRoutineIntent": _start_routine,
     "MoreIntent": lambda c, h: c.more(),
     "ThanksIntent": lambda c, h: c.thanks(),
-    "UrgentSymptomIntent": lambda c, h: c.urgent(),
     "SlowerIntent": lambda c, h: c.change_pace(-1),
     "FasterIntent": lambda c, h: c.change_pace(+1),
     "ProgressIntent": lambda c, h: c.progress(),
@@ -128,18 +140,13 @@ def handlers(config: SkillConfig) -> list[AbstractRequestHandler]:
         CoachHandler(config, "SessionEndedRequest", lambda c, h: c.session_ended()),
     ]
     out += [CoachHandler(config, "IntentRequest", action, name) for name, action in INTENT_ACTIONS.items()]
-    out += [CoachHandler(config, "IntentRequest", _topic_action(t), topic_intent_name(t)) for t in TOPIC_IDS]
     out.append(CoachHandler(config, "IntentRequest", lambda c, h: c.unknown_intent()))
     return out
 
 
-def _topic_action(topic_id: str) -> Action:
-    return lambda c, h: c.topic(topic_id)
-
-
 def handled_intents() -> set[str]:
     """Intent names with a dedicated handler (used by the model-vs-code test)."""
-    return set(INTENT_ACTIONS) | {topic_intent_name(t) for t in TOPIC_IDS}
+    return set(INTENT_ACTIONS)
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.local import envelopes
-from skill.local.matcher import LAUNCH, Match, matcher_for
 from skill.speech.parse import plan_from_response
+from skill.understanding.matcher import LAUNCH, Match, matcher_for
 
 Send = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -86,7 +86,10 @@ class Conversation:
         if match.intent == LAUNCH:
             self.session = None
             return self.launch()
-        return self.request(envelopes.intent_request(match.intent, match.slots), match)
+        slots: dict[str, Any] = dict(match.slots)
+        for name, (value_id, type_name) in match.resolved.items():
+            slots[name] = envelopes.resolved_slot(name, match.slots[name], value_id, type_name)
+        return self.request(envelopes.intent_request(match.intent, slots), match)
 
     @property
     def attributes(self) -> dict[str, Any]:

@@ -25,15 +25,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from skill.content.overlay import read_locale_data
-from skill.local.matcher import MODELS_DIR
+from skill.intents import TOPIC_SLOT_TYPE
 from skill.text import normalise
+from skill.understanding.matcher import MODELS_DIR
 
 if TYPE_CHECKING:
     from skill.local.conversation import Conversation
 
 SAMPLE_RATE = 16000
 SEARCH_QUERY = "AMAZON.SearchQuery"
-TOPIC_INTENT = re.compile(r"^Topic\w+Intent$")
 _SLOT = re.compile(r"\{(\w+)\}")
 _NOUN_PHRASE = re.compile(r"^(?:what is|what are|what's) (?P<np>.+)$")
 _PREPOSITIONS = {"about", "at", "by", "for", "in", "of", "on", "to", "with"}
@@ -43,10 +43,15 @@ _SILENCE_PEAK = 200  # of 32767: below this a recording holds no speech worth de
 # (suboccipital, theragun and radiofrequency split into known words; tingles and soreness take a suffix).
 PRONUNCIATIONS = {
     "acupressure": "AE K Y UH P R EH SH ER",
+    "anticoagulants": "AE N T IY K OW AE G Y AH L AH N T S",
+    "eliquis": "EH L AH K W IH S",
     "masseuse": "M AH S UW S",
     "neuralgia": "N UH R AE L JH AH",
     "shiatsu": "SH IY AA T S UW",
     "trapezius": "T R AH P IY Z IY AH S",
+    "vomited": "V AA M AH T IH D",
+    "warfarin": "W AO R F ER IH N",
+    "xarelto": "Z AH R EH L T OW",
 }
 
 
@@ -86,8 +91,8 @@ def question_completions(language: dict[str, Any]) -> list[str]:
     block"), "i was wondering {question}" a whole question, so both are offered; the list stays
     bounded by the knowledge base.
     """
-    questions = [normalise(s) for i in language["intents"] if TOPIC_INTENT.match(i["name"])
-                 for s in i.get("samples", [])]
+    questions = [normalise(n) for t in language.get("types", []) if t["name"] == TOPIC_SLOT_TYPE
+                 for v in t["values"] for n in [v["name"]["value"], *v["name"].get("synonyms", [])]]
     subjects = [m.group("np") for m in map(_NOUN_PHRASE.match, questions) if m]
     subjects = [s for s in subjects if not {s.split()[0], s.split()[-1]} & _PREPOSITIONS]
     return list(dict.fromkeys(questions + subjects))

@@ -31,12 +31,12 @@ from werkzeug.exceptions import HTTPException
 from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
 from skill.local.conversation import Conversation, Send, in_process
-from skill.local.matcher import MODELS_DIR
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.speech.estimate import speech_seconds
 from skill.speech.parse import plan_from_response
 from skill.speech.plan import Plan, Silence
 from skill.text import normalise, number_words
+from skill.understanding.matcher import MODELS_DIR
 
 logger = logging.getLogger("skill.local.server")
 

@@ -1,8 +1,10 @@
 """Generate each locale's Alexa interaction model from its content files.
 
-Topic intents take their samples from the knowledge base, so the questions Alexa's NLU learns and
-the questions our own ranker knows can never drift apart. ``--check`` fails when a committed model
-differs from what the content generates (CI runs it through the tests).
+The topics' sample questions become the values of the ``TopicQuestionIntent`` slot (one value per
+topic, its id the topic's), and the red-flag phrasings the values of ``UrgentSymptomIntent``'s slot
+(ids: the screen's categories), so the questions Alexa's NLU learns and the questions our ranker and
+screen know can never drift apart, and every description reaches the skill with its words.
+``--check`` fails when a committed model differs from what the content generates (CI runs it through the tests).
 
 Usage: python -m skill.tools.models [--check] [--locale en-US ...]
 """
@@ -17,7 +19,16 @@ from typing import Any
 
 from skill.content import available_locales, load
 from skill.content.overlay import read_locale_data
-from skill.intents import topic_intent_name
+from skill.intents import (
+    ASK_INTENT,
+    ASK_SLOT,
+    SYMPTOM_SLOT,
+    SYMPTOM_SLOT_TYPE,
+    TOPIC_INTENT,
+    TOPIC_SLOT,
+    TOPIC_SLOT_TYPE,
+    URGENT_INTENT,
+)
 from skill.text import normalise
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
@@ -42,17 +53,19 @@ def build_model(locale: str) -> dict[str, Any]:
     for name in BUILTIN_INTENTS:
         intents.append({"name": name, "samples": list(phrases["builtin_samples"].get(name, []))})
     intents.append({
-        "name": "AskQuestionIntent",
-        "slots": [{"name": "question", "type": "AMAZON.SearchQuery"}],
+        "name": ASK_INTENT,
+        "slots": [{"name": ASK_SLOT, "type": "AMAZON.SearchQuery"}],
         "samples": list(phrases["question_carriers"]),
     })
+    intents.append({"name": TOPIC_INTENT, "slots": [{"name": TOPIC_SLOT, "type": TOPIC_SLOT_TYPE}],
+                    "samples": list(phrases["topic_carriers"])})
+    intents.append({"name": URGENT_INTENT, "slots": [{"name": SYMPTOM_SLOT, "type": SYMPTOM_SLOT_TYPE}],
+                    "samples": list(phrases["symptom_carriers"])})
     for name, samples in phrases["custom_intents"].items():
         intent: dict[str, Any] = {"name": name, "samples": list(samples)}
         if any("{routine}" in s for s in samples):
             intent["slots"] = [{"name": "routine", "type": ROUTINE_SLOT_TYPE}]
         intents.append(intent)
-    for topic in content.topics.values():
-        intents.append({"name": topic_intent_name(topic.id), "samples": list(topic.questions)})
     routine_values = [
         {"id": r.id, "name": {"value": r.id, "synonyms": sorted({normalise(r.title), *r.synonyms} - {r.id})}}
         for r in content.routines.values()
@@ -62,10 +75,19 @@ def build_model(locale: str) -> dict[str, Any]:
             "languageModel": {
                 "invocationName": phrases["invocation_name"],
                 "intents": intents,
-                "types": [{"name": ROUTINE_SLOT_TYPE, "values": routine_values}],
+                "types": [
+                    {"name": ROUTINE_SLOT_TYPE, "values": routine_values},
+                    {"name": TOPIC_SLOT_TYPE, "values": _values({t.id: t.questions for t in content.topics.values()})},
+                    {"name": SYMPTOM_SLOT_TYPE, "values": _values(phrases["red_flag_samples"])},
+                ],
             }
         }
     }
+
+
+def _values(phrases: dict[str, Any]) -> list[dict[str, Any]]:
+    """Slot values for phrase lists keyed by id: the first phrase names the value, the rest are synonyms."""
+    return [{"id": key, "name": {"value": items[0], "synonyms": list(items[1:])}} for key, items in phrases.items()]
 
 
 def render(model: dict[str, Any]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from skill.content import TOPIC_IDS, load
-from skill.intents import topic_intent_name
-from skill.local.envelopes import intent_request
+from skill.intents import TOPIC_INTENT, TOPIC_SLOT, TOPIC_SLOT_TYPE
+from skill.local.envelopes import intent_request, resolved_slot
 
 CONTENT = load("en-US")
 
@@ -22,12 +22,13 @@ def test_launch_gives_disclaimer_once_then_a_short_menu(make_conversation):
 
 
 @pytest.mark.parametrize("topic", TOPIC_IDS)
-def test_every_topic_intent_answers_and_sets_last_topic(talk, topic):
+def test_every_topic_resolved_by_alexa_answers_and_sets_last_topic(talk, topic):
     talk.launch()
-    exchange = talk.intent(topic_intent_name(topic))
-    assert talk.attributes["last_topic"] == topic
+    question = CONTENT.topics[topic].questions[0]
+    exchange = talk.intent(TOPIC_INTENT, **{TOPIC_SLOT: resolved_slot(TOPIC_SLOT, question, topic, TOPIC_SLOT_TYPE)})
+    assert talk.attributes["last_topic"] == topic and "urgent" not in talk.attributes
     card = exchange.response["response"]["card"]
-    assert CONTENT.topics[topic].sources[0].url in card["content"]
+    assert CONTENT.topics[topic].sources[0].title in card["content"]
     assert "{" not in exchange.transcript, "placeholders must be filled"
 
 
@@ -64,14 +65,52 @@ def test_unknown_question_is_honest_and_clears_last_topic(talk):
 def test_red_flags_win_over_everything_else_the_text_says(talk, text):
     talk.launch()
     exchange = talk.intent("AskQuestionIntent", question=text)
+    assert talk.attributes["last_topic"] == "red_flags" and talk.attributes["urgent"]
+    assert exchange.transcript.startswith("Call nine one one") and exchange.transcript.endswith("nine one one.")
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("I fell off my bike yesterday and hit my head", "head_injury"),
+    ("the pain makes me want to die", "crisis"),
+    ("I'm on warfarin and I slipped and banged my head", "blood_thinners"),
+])
+def test_a_topic_question_alexa_resolved_is_still_screened(talk, text, category):
+    """Alexa may resolve words that also describe a red flag to a topic: the words win."""
+    talk.launch()
+    talk.intent(TOPIC_INTENT, **{TOPIC_SLOT: resolved_slot(TOPIC_SLOT, text, "ball_release", TOPIC_SLOT_TYPE)})
+    assert talk.attributes["urgent"] == category and talk.attributes["last_topic"] == "red_flags"
+
+
+def test_the_urgent_marker_is_set_on_the_urgent_answer_only(talk):
+    talk.launch()
+    talk.say("should I use heat or ice")
+    assert "urgent" not in talk.attributes
+    talk.say("I think I'm having a stroke")
+    assert talk.attributes["urgent"] == "neuro_deficit"
+    talk.say("how hard should I press")
+    assert "urgent" not in talk.attributes
+
+
+def test_crisis_gets_the_crisis_line_calmly_and_never_the_headache_list(talk):
+    talk.launch()
+    exchange = talk.say("honestly this pain makes me want to die")
+    assert talk.attributes["urgent"] == "crisis"
+    assert "nine eight eight" in exchange.transcript and "nine one one" in exchange.transcript
+    assert "headache" not in exchange.transcript.lower()
+
+
+def test_an_informational_question_gets_information_not_an_alarm(talk):
+    talk.launch()
+    exchange = talk.say("what are the signs of a stroke")
+    assert "urgent" not in talk.attributes
     assert talk.attributes["last_topic"] == "red_flags"
-    assert "urgent" in exchange.transcript and "nine one one" in exchange.transcript
+    assert "nine one one" in exchange.transcript
 
 
 def test_red_flag_during_a_routine_sets_the_routine_aside(talk):
     talk.launch()
     talk.say("start the full routine")
-    talk.say("yes")
+    talk.say("no")
     assert talk.routine is not None
     talk.intent("AskQuestionIntent", question="I suddenly can't see properly")
     assert talk.routine is None
@@ -169,7 +208,7 @@ def test_store_failure_still_answers_and_keeps_saved_progress(make_conversation,
     talk = make_conversation()
     talk.launch()
     talk.say("start the full routine")
-    talk.say("yes")
+    talk.say("no")
     talk.say("stop")
     saved = db_path.read_bytes()
     db_path.write_bytes(b"not a database" * 100)
@@ -187,6 +226,18 @@ def test_urgent_symptom_intent_from_alexa_nlu_gets_urgent_guidance(talk):
     exchange = talk.say("I passed out")
     assert exchange.match.intent == "UrgentSymptomIntent"
     assert talk.attributes["last_topic"] == "red_flags" and "nine one one" in exchange.transcript
+    assert talk.attributes["urgent"] == "fainting"
+
+
+@pytest.mark.parametrize(("words", "value_id", "expected"), [
+    ("i fainted", "fainting", "fainting"),  # the screen agrees with Alexa
+    ("my head has been funny", "pattern_change", "pattern_change"),  # the screen is silent: trust Alexa
+    ("no fever and no stiff neck", "fever", None),  # the screen read a negation: an ordinary question
+])
+def test_urgent_symptom_intent_weighs_the_words_and_alexas_resolution(talk, words, value_id, expected):
+    talk.launch()
+    talk.intent("UrgentSymptomIntent", symptom=resolved_slot("symptom", words, value_id, "RED_FLAG"))
+    assert talk.attributes.get("urgent") == expected
 
 
 @pytest.mark.parametrize("key", ["launch_menu", "help", "help_reprompt", "fallback"])

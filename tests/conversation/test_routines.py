@@ -17,14 +17,15 @@ PACES = ("slower", "normal", "faster")
 
 
 def start(talk, routine: str, pace: str = "normal"):
-    """Launch, set the pace, pass the first-time safety check and start ``routine``."""
+    """Launch, set the pace, start ``routine`` and answer this session's safety check: no warning signs."""
     talk.launch()
     for _ in range(("slower", "normal", "faster").index(pace) - 1, 0):
         talk.say("slower")
     for _ in range(0, ("slower", "normal", "faster").index(pace) - 1):
         talk.say("faster")
     talk.say(f"start the {routine} routine")
-    return talk.say("yes")
+    assert talk.attributes["offer"] == "safety_check"
+    return talk.say("no")
 
 
 def steps_in(exchange) -> list[int]:
@@ -132,19 +133,41 @@ def test_choice_offered_with_lengths_when_no_routine_named(talk):
     assert talk.attributes["offer"] == "safety_check"
 
 
-def test_safety_check_only_before_the_first_routine_and_no_gets_advice(make_conversation):
+def test_yes_to_the_safety_check_means_a_warning_sign_and_stops_routines_for_the_session(make_conversation):
     talk = make_conversation()
     talk.launch()
     talk.say("start the quick routine")
-    advice = talk.say("no")
+    advice = talk.say("yes")
     assert "don't massage" in advice.transcript and talk.routine is None
-    talk.say("start the quick routine")
-    talk.say("yes")
+    assert "nine one one" in advice.transcript
+    for again in ("start the quick routine", "resume", "continue"):
+        blocked = talk.say(again)
+        assert talk.routine is None and "won't start a massage" in blocked.transcript, again
+
+
+def test_every_session_asks_the_safety_check_briefly_once_it_has_been_heard(make_conversation):
     talk = make_conversation()
     talk.launch()
-    exchange = talk.say("start the gentle routine")
-    assert "safety check" not in exchange.transcript
-    assert steps_in(exchange)[0] == 1
+    full = talk.say("start the quick routine")
+    steps = talk.say("no")
+    assert steps_in(steps)[0] == 1
+    talk = make_conversation()
+    talk.launch()
+    brief = talk.say("start the gentle routine")
+    assert talk.attributes["offer"] == "safety_check" and talk.routine is None
+    assert len(brief.transcript) < len(full.transcript)
+    assert steps_in(talk.say("no"))[0] == 1
+    again = talk.say("start the quick routine")
+    assert steps_in(again)[0] == 1, "asked once per session"
+
+
+@pytest.mark.parametrize("unclear", ["continue", "keep going", "I think so, mostly", "go on then"])
+def test_a_hurried_carry_on_is_no_answer_to_the_safety_check(talk, unclear):
+    talk.launch()
+    talk.say("start the quick routine")
+    exchange = talk.say(unclear)
+    assert talk.routine is None and talk.attributes["offer"] == "safety_check"
+    assert "yes or no" in exchange.transcript.lower() or "yes or a no" in exchange.transcript
 
 
 @pytest.mark.parametrize(("leave", "come_back"), [("stop", "resume"), ("timeout", "yes")])
@@ -159,7 +182,9 @@ def test_leaving_saves_progress_and_launch_offers_resume(make_conversation, leav
         talk.end("EXCEEDED_MAX_REPROMPTS")
     later = make_conversation()
     assert "Last time you stopped at step" in later.launch().transcript
-    assert steps_in(later.say(come_back))[0] == step + 1
+    later.say(come_back)
+    assert later.attributes["offer"] == "safety_check", "a new session checks warning signs first"
+    assert steps_in(later.say("no"))[0] == step + 1
 
 
 def test_pace_is_remembered_and_scales_holds(make_conversation):
@@ -168,7 +193,8 @@ def test_pace_is_remembered_and_scales_holds(make_conversation):
     talk.say("slower")
     slow_talk = make_conversation()
     slow_talk.launch()
-    slow = slow_talk.say("start the quick routine")
+    slow_talk.say("start the quick routine")
+    slow = slow_talk.say("no")
     normal_holds = [s for _, s in hold_groups(normal)]
     slow_holds = [s for _, s in hold_groups(slow)]
     assert sum(slow_holds) > sum(normal_holds)
@@ -190,7 +216,8 @@ def test_returning_user_hears_brief_setup(make_conversation):
     assert first_talk.routine is None, "quick fits one response"
     again = make_conversation()
     again.launch()
-    second = again.say("start the quick routine")
+    again.say("start the quick routine")
+    second = again.say("no")
     setup = CONTENT.routines["quick"].steps[0].setup
     assert setup in first.transcript and setup not in second.transcript
     assert len(second.transcript) < len(first.transcript)
@@ -224,6 +251,10 @@ def test_full_routine_and_questions_in_every_locale(make_conversation, locale):
     assert talk.attributes["last_topic"] == "pressure"
     exchange = talk.say("I have the worst headache of my life")
     assert content.settings["emergency_number"] in exchange.transcript
+    assert talk.attributes["urgent"] == "sudden_onset"
+    talk.say("start the full routine")
+    assert talk.routine is None, "no routine after an urgent answer in the same session"
+    talk = make_conversation(locale=locale)
     exchange = start(talk, "full")
     heard = steps_in(exchange)
     while talk.routine:
@@ -297,6 +328,7 @@ def test_resuming_in_a_new_session_repeats_the_stop_reminder_once(make_conversat
     talk.say("stop")
     later = make_conversation()
     later.launch()
-    resumed = later.say("resume")
+    later.say("resume")
+    resumed = later.say("no")
     assert resumed.transcript.startswith(CONTENT.cues.stop_reminder)
     assert CONTENT.cues.stop_reminder not in later.say("continue").transcript

@@ -21,7 +21,7 @@ import pytest
 from skill.content import CONTENT_DIR
 from skill.content.overlay import read_locale_data
 from skill.local.listen import recognise, recogniser_for
-from skill.local.matcher import MODELS_DIR, matcher_for
+from skill.understanding.matcher import MODELS_DIR, matcher_for
 
 pytestmark = pytest.mark.audio
 
@@ -43,10 +43,10 @@ def spoken_utterances() -> list[str]:
     builtin = read_locale_data(LOCALE, "intents")["builtin_phrases"]
     routine_names = [v["name"]["value"] for t in language["types"] if t["name"] == "ROUTINE_NAME" for v in t["values"]]
     commands, questions = list(NAMED_COMMANDS), []
+    questions = [n for t in language["types"] if t["name"] == "TOPIC_QUESTION" for v in t["values"]
+                 for n in [v["name"]["value"], *v["name"]["synonyms"]]]
     for intent in language["intents"]:
-        if intent["name"].startswith("Topic"):
-            questions += intent["samples"]
-        elif intent["name"] != "AskQuestionIntent":
+        if not any("{" in s and "{routine}" not in s for s in intent["samples"]):
             commands += intent["samples"][::COMMAND_STRIDE]
     for phrases in builtin.values():
         commands += phrases[::COMMAND_STRIDE]
@@ -56,7 +56,7 @@ def spoken_utterances() -> list[str]:
 
 def _route(text: str) -> tuple[str, dict[str, str]]:
     match = matcher_for(LOCALE).match(text)
-    return match.intent, {k: v for k, v in match.slots.items() if k != "question"}
+    return match.intent, {k: v for k, v in match.slots.items() if k not in ("question", "topic_question", "symptom")}
 
 
 def _speak(text: str, wav: Path) -> Path:
@@ -69,7 +69,7 @@ def test_spoken_utterances_route_like_typed_ones(tmp_path: Path, record_property
     assert len(utterances) >= 40
     assert set(NAMED_COMMANDS) <= set(utterances)
     assert all(_route(text)[0] == "AskQuestionIntent" for text in CARRIED)
-    assert len({_route(u)[0] for u in utterances}) >= 30  # a mix of intents, not one intent many times
+    assert len({_route(u)[0] for u in utterances}) >= 18  # a mix of intents, not one intent many times
     started = time.monotonic()
     recogniser_for(LOCALE)
     misses = []
@@ -96,7 +96,8 @@ def _listen_cli(wav: Path, tmp_path: Path) -> list[str]:
 def test_listen_command_answers_a_spoken_question(tmp_path: Path) -> None:
     topic = json.loads((CONTENT_DIR / LOCALE / "topics.json").read_text(encoding="utf-8"))["topics"]["what_is"]
     lines = _listen_cli(_speak("what is occipital neuralgia", tmp_path / "question.wav"), tmp_path)
-    assert lines[:2] == ["heard: what is occipital neuralgia", "intent: TopicWhatIsIntent"]
+    assert lines[0] == "heard: what is occipital neuralgia"
+    assert lines[1].startswith("intent: TopicQuestionIntent")
     assert lines[2].startswith("alexa> ") and topic["answer"].split(". ")[0] in lines[2]
 
 

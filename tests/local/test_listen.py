@@ -37,8 +37,8 @@ from skill.local.listen import (
     read_audio,
     to_jsgf,
 )
-from skill.local.matcher import MODELS_DIR
 from skill.text import normalise
+from skill.understanding.matcher import MODELS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))
@@ -64,7 +64,7 @@ def test_grammar_has_every_builtin_phrase_and_the_launch_phrase(grammar: Grammar
 
 def test_grammar_has_every_slot_free_sample_of_every_intent(grammar: Grammar) -> None:
     samples = {normalise(s) for i in LANGUAGE["intents"] for s in i.get("samples", []) if "{" not in s}
-    assert len(samples) > 300
+    assert len(samples) > 100
     assert samples - grammar.phrases == set()
 
 
@@ -99,9 +99,11 @@ def test_build_grammar_expands_exactly_the_samples_of_a_small_model() -> None:
              "samples": ["{a} or {b}"]},
             {"name": "AskIntent", "slots": [{"name": "q", "type": "AMAZON.SearchQuery"}],
              "samples": ["tell me about {q}"]},
-            {"name": "TopicThingIntent", "samples": ["what is a thing"]},
+            {"name": "TopicQuestionIntent", "slots": [{"name": "topic_question", "type": "TOPIC_QUESTION"}],
+             "samples": ["{topic_question}"]},
         ],
-        "types": [{"name": "SIZE", "values": [{"name": {"value": "big", "synonyms": ["Large-ish"]}}]}],
+        "types": [{"name": "SIZE", "values": [{"name": {"value": "big", "synonyms": ["Large-ish"]}}]},
+                  {"name": "TOPIC_QUESTION", "values": [{"id": "thing", "name": {"value": "what is a thing"}}]}],
     }}}
     grammar = build_grammar(model, {"AMAZON.HelpIntent": ["Help me!"]})
     assert grammar.phrases == {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.local.matcher import LAUNCH, QUESTION_INTENT, matcher_for
+from skill.understanding.matcher import LAUNCH, QUESTION_INTENT, matcher_for
 
 TABLE = [
     ("open neck relief coach", LAUNCH, {}),
@@ -50,9 +50,14 @@ TABLE = [
     ("the full one", "StartRoutineIntent", {"routine": "full"}),
     ("quick", "StartRoutineIntent", {"routine": "quick"}),
     ("tell neck relief coach to start the quick routine", "StartRoutineIntent", {"routine": "quick"}),
-    ("should I use heat or ice", "TopicHeatIceIntent", {}),
-    ("how hard should I press", "TopicPressureIntent", {}),
-    ("ask neck relief coach how hard should I press", "TopicPressureIntent", {}),
+    ("should I use heat or ice", "TopicQuestionIntent", {"topic_question": "should i use heat or ice"}),
+    ("how hard should I press", "TopicQuestionIntent", {"topic_question": "how hard should i press"}),
+    ("ask neck relief coach how hard should I press", "TopicQuestionIntent",
+     {"topic_question": "how hard should i press"}),
+    ("I fell off my bike yesterday how hard should I press", "UrgentSymptomIntent",
+     {"symptom": "I fell off my bike yesterday how hard should I press"}),
+    ("ask neck relief coach i hit my head can i massage", "UrgentSymptomIntent",
+     {"symptom": "i hit my head can i massage"}),
     ("I have a question about pillows", QUESTION_INTENT, {"question": "pillows"}),
     ("tell me about heat packs", QUESTION_INTENT, {"question": "heat packs"}),
     ("is it bad that my scalp tingles after rubbing", QUESTION_INTENT,
@@ -71,7 +76,7 @@ def test_utterance_table(text, intent, slots):
 def test_every_model_sample_without_slots_matches_its_own_intent():
     import json
 
-    from skill.local.matcher import MODELS_DIR
+    from skill.understanding.matcher import MODELS_DIR
 
     model = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))
     matcher = matcher_for("en-US")
@@ -79,6 +84,11 @@ def test_every_model_sample_without_slots_matches_its_own_intent():
         for sample in intent.get("samples", []):
             if "{" not in sample:
                 assert matcher.match(sample).intent == intent["name"], sample
+
+
+def test_topic_questions_resolve_to_their_topic_like_alexas_entity_resolution():
+    match = matcher_for("en-US").match("should I use heat or ice")
+    assert match.resolved == {"topic_question": ("heat_ice", "TOPIC_QUESTION")}
 
 
 def test_every_routine_synonym_fills_the_slot():

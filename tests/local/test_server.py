@@ -402,15 +402,15 @@ def test_simulate_carries_the_session_through_a_routine(skill: SpySkill, speaker
     assert launch["audio"].startswith("/audio/") and launch["routine"]["state"] is None
 
     question = simulate(client, "how hard should i press", launch["session"])
-    assert question["intent"] == "TopicPressureIntent"
+    assert question["intent"] == "TopicQuestionIntent"
     assert question["request"]["session"]["sessionId"] == launch["session"]["sessionId"]
     assert question["request"]["session"]["new"] is False
 
     start = simulate(client, "start the full routine", question["session"])
     assert (start["intent"], start["slots"]) == ("StartRoutineIntent", {"routine": "full"})
-    assert start["session"]["attributes"]["pending_routine"] == "full"  # asked the safety question first
+    assert start["session"]["attributes"]["pending_routine"]["id"] == "full"  # asked the safety question first
 
-    playing = simulate(client, "yes", start["session"])
+    playing = simulate(client, "no", start["session"])  # no warning signs today
     state = playing["routine"]["state"]
     assert state["id"] == "full" and state["step"] > 0 and state["paused"] is False
     assert playing["session"]["attributes"]["routine"] == state

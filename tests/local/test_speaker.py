@@ -23,11 +23,11 @@ from skill.content import load
 from skill.local import audio
 from skill.local import speaker as speaker_module
 from skill.local.conversation import Conversation, Exchange, in_process
-from skill.local.matcher import Match
 from skill.local.runner import CONTINUE, Runner, routine_running
 from skill.local.speaker import BASE_WPM, MAX_WPM, MIN_WPM, Speaker, SpeakerError, pieces, shared_speaker, wpm_for
 from skill.speech.plan import Plan, Silence, Speech
 from skill.speech.ssml import render_ssml
+from skill.understanding.matcher import Match
 
 RATE = audio.SAMPLE_RATE
 LIMIT = 60.0  # seconds any single wait may take before the test calls it a hang
@@ -455,7 +455,7 @@ def test_runner_plays_a_whole_routine_through_the_real_skill(tmp_path: Path) -> 
     runner = Runner(talk, speaker, StringIO())
     runner.launch()
     runner.say("start the full routine")
-    runner.say("yes")  # the first-time safety check
+    runner.say("no")  # no warning signs: the safety check before every first routine of a session
     assert runner.wait_idle(LIMIT)
     spoken = " ".join(p.plan.text() for p in speaker.playbacks)
     assert "routine" not in talk.attributes  # it ran to its end: nothing left in progress

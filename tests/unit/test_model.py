@@ -9,11 +9,14 @@ from collections import Counter
 import pytest
 
 from skill.alexa.handlers import handled_intents
+from skill.content import load
 from skill.tools import models
 
 LOCALES = sorted(p.stem for p in models.MODELS_DIR.glob("*.json"))
 LAUNCH_WORDS = {"alexa", "amazon", "echo", "ask", "tell", "open", "launch", "start", "load", "begin", "enable",
                 "play", "resume", "run", "use", "stop", "cancel", "skill", "app"}
+# Short commands may have literal samples only: their words are the command, never a description.
+COMMAND_INTENTS = {"MoreIntent", "SlowerIntent", "FasterIntent", "ProgressIntent", "ThanksIntent"}
 CONNECTORS = {"the", "a", "an", "for", "to", "of", "by", "from", "in", "on", "with"}
 
 
@@ -47,7 +50,7 @@ def test_samples_are_plain_and_unique(locale):
     for intent in language_model(locale)["intents"]:
         slots = {s["name"] for s in intent.get("slots", [])}
         for sample in intent.get("samples", []):
-            assert re.fullmatch(r"[a-z' .{}A-Z]+", sample), f"{intent['name']}: {sample!r}"
+            assert re.fullmatch(r"[a-z' .]*(?:\{[a-z_]+\}[a-z' .]*)*", sample), f"{intent['name']}: {sample!r}"
             assert not re.search(r"\d", sample) and "  " not in sample and sample == sample.strip()
             for slot in re.findall(r"\{(\w+)\}", sample):
                 assert slot in slots, f"{intent['name']}: undeclared slot {slot}"
@@ -76,9 +79,32 @@ def test_every_custom_slot_type_is_used_and_values_are_plain(locale):
                 assert len(text) <= 140 and not re.search(r"\d", text)
 
 
+def slot_values(locale: str, type_name: str) -> dict[str, list[str]]:
+    types = {t["name"]: t["values"] for t in language_model(locale)["types"]}
+    return {v["id"]: [v["name"]["value"], *v["name"].get("synonyms", [])] for v in types[type_name]}
+
+
 def test_routine_type_has_the_three_routines():
-    values = {v["id"] for t in language_model("en-US")["types"] for v in t["values"]}
-    assert values == {"quick", "full", "gentle"}
+    assert set(slot_values("en-US", "ROUTINE_NAME")) == {"quick", "full", "gentle"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_topic_questions_resolve_to_every_topic(locale):
+    """Alexa's entity resolution names the topic from its sample questions, for every topic."""
+    values = slot_values(locale, "TOPIC_QUESTION")
+    assert set(values) == set(load(locale).topics)
+    assert all(len(v) >= 8 for v in values.values())
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_intent_takes_a_description_without_its_words(locale):
+    """A symptom description must reach the screen: an intent with only literal samples could swallow
+    one ("i fell yesterday is massage safe"), so only built-ins and short commands may lack a slot."""
+    wordless = {i["name"] for i in language_model(locale)["intents"] if not i.get("slots")}
+    assert all(name.startswith("AMAZON.") or name in COMMAND_INTENTS for name in wordless), wordless
+    for intent in language_model(locale)["intents"]:
+        if intent["name"] in COMMAND_INTENTS:
+            assert max(len(s.split()) for s in intent["samples"]) <= 8
 
 
 def test_check_command_detects_a_stale_model(tmp_path, monkeypatch):
@@ -89,11 +115,13 @@ def test_check_command_detects_a_stale_model(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("locale", LOCALES)
-def test_urgent_symptom_samples_are_red_flags_for_the_screen_too(locale):
-    """Alexa's NLU and our own screen must agree: a red-flag sample is urgent on either path."""
-    from skill.safety import screen
+def test_red_flag_values_cover_every_category_and_the_screen_agrees(locale):
+    """Alexa's NLU and our own screen must agree: each red-flag value is urgent, in its own category,
+    on either path, and every category the screen knows has values for Alexa to learn from."""
+    from skill.understanding.screen import categories, check
 
-    for intent in language_model(locale)["intents"]:
-        if intent["name"] == "UrgentSymptomIntent":
-            assert intent["samples"]
-            assert [s for s in intent["samples"] if not screen(s)] == []
+    values = slot_values(locale, "RED_FLAG")
+    assert set(values) == set(categories(locale))
+    wrong = [(cat, text, check(text, locale)) for cat, texts in values.items() for text in texts
+             if check(text, locale).category != cat or not check(text, locale).urgent]
+    assert wrong == []

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from skill.coach import ranker_for
+from skill.coach import INFORMATIONAL_TOPICS, ranker_for
 from skill.content import TOPIC_IDS, available_locales, load
 from skill.ranker import Lexicon, Ranker, load_lexicon
-from skill.safety import screen
+from skill.understanding.screen import check
 
 TABLE = json.loads((Path(__file__).parents[1] / "data" / "questions_en.json").read_text(encoding="utf-8"))
 MIN_ACCURACY = 0.85  # measured 0.87 when the table was written; README reports the current figure
@@ -18,9 +18,12 @@ MIN_ACCURACY = 0.85  # measured 0.87 when the table was written; README reports 
 
 def route(text: str, locale: str = "en-US") -> str | None:
     """What the skill does with free text: the safety screen first, then the ranker."""
-    if screen(text):
+    finding = check(text)
+    if finding.urgent:
         return "red_flags"
     match = ranker_for(load(locale)).best(text)
+    if finding.informational:
+        return match.topic if match and match.topic in INFORMATIONAL_TOPICS else "red_flags"
     return match.topic if match else None
 
 

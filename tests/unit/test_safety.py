@@ -1,4 +1,9 @@
-"""Red-flag screen: it must catch varied real wording, and must leave ordinary questions alone."""
+"""Red-flag screen: it must catch varied real wording, and must leave ordinary questions alone.
+
+These tables are the project's own regression phrasings, written while building the screen: they
+are no evidence of how it does on words it has never seen. That is measured on eval/safety's test
+split by bench/safety_eval.py, and reported in the README.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from skill.safety import SafetyDataError, load_screen, normalise, screen, screen_for
+from skill.understanding.screen import SafetyDataError, categories, check, load_screen, screen_for
 
 QUESTIONS = Path(__file__).resolve().parents[1] / "data" / "questions_en.json"
+RULES = Path(__file__).resolve().parents[2] / "skill" / "content" / "safety" / "en.json"
 
 RED_FLAGS = [
     # worst / first headache
@@ -107,7 +113,6 @@ RED_FLAGS = [
     "i have a temperature and i can't bend my neck",
     "fever and a rash and a headache",
     "i've got a fever and bright light hurts my eyes",
-    "could this be meningitis",
     "high temperature and my neck is so stiff i can't put my chin on my chest",
     "i'm running a fever and i have purple spots on my legs",
     # over fifty
@@ -153,9 +158,6 @@ RED_FLAGS = [
     # stroke, emergency
     "am i having a stroke",
     "i think i had a mini stroke",
-    "is this an emergency",
-    "should i call 911",
-    "should i go to the er",
     "call an ambulance",
     # crisis
     "i want to die",
@@ -167,32 +169,38 @@ RED_FLAGS = [
     "i've been having suicidal thoughts",
 ]
 
-EXPECTED_IDS = [
-    ("this is the worst headache i've ever had", "worst_headache"),
-    ("i've never had a headache like this before", "worst_headache"),
+EXPECTED = [
+    ("this is the worst headache i've ever had", "sudden_onset"),
     ("this headache came on like a thunderclap", "sudden_onset"),
-    ("it hit me out of nowhere", "sudden_onset"),
     ("i hit my head yesterday and now my neck hurts can i massage it", "head_injury"),
     ("i think i have whiplash from a crash", "head_injury"),
-    ("my left arm went numb", "numbness"),
-    ("my face is drooping on one side", "weakness"),
-    ("i'm seeing double", "vision"),
-    ("i'm having trouble remembering things", "confusion"),
-    ("my speech is slurred", "speech"),
+    ("i'm on warfarin and i slipped and banged my head", "blood_thinners"),
+    ("my left arm went numb", "neuro_deficit"),
+    ("my face is drooping on one side", "neuro_deficit"),
+    ("my speech is slurred", "neuro_deficit"),
+    ("am i having a stroke", "neuro_deficit"),
+    ("i'm seeing double", "vision_loss"),
+    ("it's like a curtain came down over my left eye", "vision_loss"),
+    ("my eye is red and really painful and i have a headache", "red_eye"),
+    ("i'm so confused and sleepy and my head hurts", "confusion"),
     ("i passed out after the pain started", "fainting"),
     ("i had a seizure this morning", "seizure"),
-    ("i have a temperature and i can't bend my neck", "fever_neck_or_rash"),
-    ("i'm seventy and i've got a new headache and my jaw hurts when i chew", "giant_cell_arteritis"),
-    ("i'm over fifty and this is a new kind of headache", "new_headache_over_50"),
-    ("my head hurts when i cough", "exertional"),
-    ("my headache keeps getting worse", "progressive"),
-    ("i'm pregnant and have a really bad headache", "pregnancy_headache"),
-    ("i have cancer and a new headache", "cancer_or_immune_headache"),
-    ("after the chiropractor adjusted my neck i got really dizzy", "neck_manipulation_dizziness"),
-    ("i cracked my neck and now there's a severe pain", "neck_manipulation_severe_pain"),
-    ("am i having a stroke", "stroke"),
-    ("is this an emergency", "emergency"),
+    ("i have a temperature and i can't bend my neck", "fever"),
+    ("i'm seventy and i've got a new headache and my jaw hurts when i chew", "over_fifty"),
+    ("i'm fifty five and this is a new kind of headache", "over_fifty"),
+    ("my head hurts when i cough", "positional_strain"),
+    ("the headache goes away when i lie down and comes back as soon as i stand up", "positional_strain"),
+    ("my headache keeps getting worse", "pattern_change"),
+    ("this isn't like my usual headaches", "pattern_change"),
+    ("i'm pregnant and have a really bad headache", "pregnancy"),
+    ("i have cancer and a new headache", "cancer_immune"),
+    ("my headache woke me up at three am and i threw up", "wakes_vomiting"),
+    ("i've got a banging headache and i keep throwing up", "vomiting"),
+    ("after the chiropractor adjusted my neck i got really dizzy", "neck_manipulation"),
+    ("call an ambulance", "emergency"),
     ("i want to kill myself", "crisis"),
+    ("this pain makes me want to die", "crisis"),
+    ("i don't want to be here anymore", "crisis"),
     # a crisis statement wins over the headache described with it
     ("this is the worst headache of my life and i want to die", "crisis"),
 ]
@@ -255,79 +263,164 @@ NORMAL = [
 ]
 
 
+NOT_URGENT = [
+    # negated
+    "no fever no stiff neck just the usual zaps",
+    "i didn't hit my head i just slept funny",
+    "i don't have any numbness or weakness",
+    "there's no vomiting just a dull ache",
+    "it's not sudden it's been building slowly over months",
+    # long ago
+    "i had a concussion ten years ago can i still massage",
+    "i was in a car accident years ago and my neck has been sore since",
+    "as a kid i fell off a swing and hit my head",
+    # everyday senses
+    "i fell asleep on the couch and now my neck is stiff",
+    "my phone exploded with messages and i got stressed",
+    "the coffee here is really weak",
+    "i bought blackout curtains to help me sleep",
+    "i'm dying to try the ball release",
+    "i hit the gym hard yesterday and my neck is tight",
+    "i fell behind at work because of the pain",
+    "i'm confused about how many times a day to do it",
+    # the usual brief pains of occipital neuralgia
+    "i get sudden electric zaps at the back of my head that last a second",
+    "brushing my hair sets off a stabbing pain that's gone in seconds",
+    # informational questions
+    "what are the signs of a stroke",
+    "what are the symptoms of meningitis",
+    "how do i know if a headache is serious",
+    "when should someone go to the emergency room for a headache",
+    "can whiplash cause occipital neuralgia",
+]
+
+INFORMATIONAL = [
+    ("what are the signs of a stroke", "neuro_deficit"),
+    ("what are the symptoms of meningitis", "fever"),
+    ("can whiplash cause occipital neuralgia", "head_injury"),
+    ("when should someone go to the emergency room for a headache", "emergency"),
+]
+
+
 @pytest.mark.parametrize("text", RED_FLAGS)
 def test_red_flag_is_caught(text: str) -> None:
-    assert screen(text) is not None
+    assert check(text).urgent, check(text)
 
 
-@pytest.mark.parametrize(("text", "rule_id"), EXPECTED_IDS)
-def test_red_flag_reports_its_rule(text: str, rule_id: str) -> None:
-    assert screen(text) == rule_id
+@pytest.mark.parametrize(("text", "category"), EXPECTED)
+def test_red_flag_reports_its_category(text: str, category: str) -> None:
+    assert (check(text).kind, check(text).category) == ("urgent", category)
 
 
-@pytest.mark.parametrize("text", NORMAL)
-def test_normal_question_is_not_screened(text: str) -> None:
-    assert screen(text) is None
+@pytest.mark.parametrize("text", NORMAL + NOT_URGENT)
+def test_ordinary_words_are_not_urgent(text: str) -> None:
+    assert not check(text).urgent, check(text)
+
+
+@pytest.mark.parametrize(("text", "category"), INFORMATIONAL)
+def test_general_questions_are_informational(text: str, category: str) -> None:
+    assert (check(text).kind, check(text).category) == ("informational", category)
+
+
+@pytest.mark.parametrize(
+    ("text", "suppressed"),
+    [
+        ("no fever and no stiff neck", "fever"),
+        ("i hit my head ten years ago", "head_injury"),
+        ("i never had a seizure", "seizure"),
+    ],
+)
+def test_set_aside_triggers_are_reported(text: str, suppressed: str) -> None:
+    finding = check(text)
+    assert finding.kind == "clear" and suppressed in finding.suppressed
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("i hit my head years ago and again yesterday", "head_injury"),
+        ("years ago i had whiplash but now i have the worst headache of my life", "sudden_onset"),
+        ("no fever but my neck is stiff and i have a rash and i'm burning up", "fever"),
+        ("um so like i fell you know and hit my head", "head_injury"),
+        ("i am sixty two and the headaches are new", "over_fifty"),
+        ("i dont want to live anymore", "crisis"),
+        ("what are the signs of a stroke because my arm went numb", "neuro_deficit"),
+        ("could this be meningitis", "fever"),
+    ],
+)
+def test_negation_time_fillers_and_questions_do_not_hide_a_red_flag(text: str, category: str) -> None:
+    assert (check(text).kind, check(text).category) == ("urgent", category)
 
 
 def test_enough_varied_phrasings() -> None:
     assert len(set(RED_FLAGS)) >= 80
-    assert len(set(NORMAL)) >= 40
+    assert len(set(NORMAL + NOT_URGENT)) >= 60
+    assert {c for _, c in EXPECTED} == set(categories())
 
 
 @pytest.mark.parametrize(
-    ("text", "rule_id"),
+    ("text", "category"),
     [
-        ("THIS IS THE WORST HEADACHE I’VE EVER HAD!!!", "worst_headache"),
-        ("I’m   seeing... DOUBLE?", "vision"),
-        ("My speech—it's SLURRED.", "speech"),
-        ("I have a fever, and a stiff-neck!", "fever_neck_or_rash"),
-        ("I'm 70; my jaw hurts when I chew.", "giant_cell_arteritis"),
-        ("I Can’t Feel My Left Arm", "numbness"),
+        ("THIS IS THE WORST HEADACHE I’VE EVER HAD!!!", "sudden_onset"),
+        ("I’m   seeing... DOUBLE?", "vision_loss"),
+        ("My speech—it's SLURRED.", "neuro_deficit"),
+        ("I have a fever, and a stiff-neck!", "fever"),
+        ("I'm 70; my jaw hurts when I chew.", "over_fifty"),
+        ("I Can’t Feel My Left Arm", "neuro_deficit"),
     ],
 )
-def test_screen_ignores_case_and_punctuation(text: str, rule_id: str) -> None:
-    assert screen(text) == rule_id
-
-
-def test_normalise_unifies_apostrophes_and_punctuation() -> None:
-    assert normalise("I Can’t  SEE—at all!") == normalise("i cant see at all") == "i cant see at all"
+def test_screen_ignores_case_and_punctuation(text: str, category: str) -> None:
+    assert check(text).category == category
 
 
 def test_english_locales_share_the_language_rules() -> None:
     assert screen_for("en-US") is screen_for("en")
-    assert screen("i'm seeing double", "en-GB") == "vision"
+    assert check("i'm seeing double", "en-GB").category == "vision_loss"
 
 
 def test_bad_language_code_is_rejected() -> None:
     with pytest.raises(ValueError):
-        screen("hello", "../en")
+        check("hello", "../en")
 
 
-def test_questions_table_is_not_screened() -> None:
+def test_questions_table_is_not_urgent() -> None:
     """The ranker table holds ordinary questions; if the screen caught one, the ranker would never see it."""
     rows = json.loads(QUESTIONS.read_text(encoding="utf-8"))
-    assert [r["q"] for r in rows if screen(r["q"]) is not None] == []
+    assert [r["q"] for r in rows if check(r["q"]).urgent] == []
 
 
-def _write_rules(tmp_path: Path, rules: list[dict[str, object]]) -> Path:
+def _write_rules(tmp_path: Path, rules: list[dict[str, object]], **top: object) -> Path:
+    data = json.loads(RULES.read_text(encoding="utf-8"))
+    data.update(top)
+    data["rules"] = rules
     path = tmp_path / "rules.json"
-    path.write_text(json.dumps({"rules": rules}), encoding="utf-8")
+    path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
 
-def test_requires_all_needs_every_group(tmp_path: Path) -> None:
-    rules = [{"id": "combo", "requires_all": [[r"\bfever\b"], [r"\bstiff\b", r"\brash\b"]]}]
+def test_a_combo_needs_every_group(tmp_path: Path) -> None:
+    rules = [{"id": "combo", "combos": [[[r"\bfever\b"], [r"\bstiff\b", r"\brash\b"]]]}]
     loaded = load_screen(_write_rules(tmp_path, rules))
     assert loaded.first_match("Fever and a rash") == "combo"
     assert loaded.first_match("just a fever") is None
     assert loaded.first_match("a stiff neck") is None
+    assert loaded.first_match("no fever but a rash") is None
 
 
-def test_first_matching_rule_wins(tmp_path: Path) -> None:
-    rules = [{"id": "first", "patterns": [r"\bdie\b"]}, {"id": "second", "patterns": [r"\bheadache\b"]}]
+def test_first_live_rule_wins_and_unless_sets_a_trigger_aside(tmp_path: Path) -> None:
+    rules = [{"id": "first", "patterns": [r"\bdie\b"], "unless": [r"\bdying to\b"]},
+             {"id": "second", "patterns": [r"\bheadache\b"]}]
     loaded = load_screen(_write_rules(tmp_path, rules))
     assert loaded.first_match("a headache so bad i could die") == "first"
+    assert loaded.first_match("i feel like i could die") == "first"
+    assert loaded.check("dying to try it").kind == "clear"
+
+
+def test_rules_can_opt_out_of_negation_and_questions(tmp_path: Path) -> None:
+    rules = [{"id": "kept", "patterns": [r"\bwant to live\b"], "negatable": False, "informational": False}]
+    loaded = load_screen(_write_rules(tmp_path, rules))
+    assert loaded.first_match("i dont want to live") == "kept"
+    assert loaded.first_match("why do i not want to live") == "kept"
 
 
 @pytest.mark.parametrize(
@@ -335,11 +428,13 @@ def test_first_matching_rule_wins(tmp_path: Path) -> None:
     [
         ([{"id": "broken_rule", "patterns": [r"\bok\b", r"(unclosed"]}], "broken_rule"),
         ([{"id": "empty_match", "patterns": [r"\bfine\b", r"x*"]}], "empty_match"),
-        ([{"id": "bad_group", "requires_all": [[r"\bfever\b"], [r"[z-a]"]]}], "bad_group"),
-        ([{"id": "one_group", "requires_all": [[r"\bfever\b"]]}], "one_group"),
+        ([{"id": "bad_group", "combos": [[[r"\bfever\b"], [r"[z-a]"]]]}], "bad_group"),
+        ([{"id": "one_group", "combos": [[[r"\bfever\b"]]]}], "one_group"),
         ([{"id": "typo_key", "pattern": [r"\bfever\b"]}], "typo_key"),
         ([{"id": "no_patterns"}], "no_patterns"),
         ([{"id": "not_text", "patterns": [42]}], "not_text"),
+        ([{"id": "bad_flag", "patterns": ["a"], "remote": "yes"}], "bad_flag"),
+        ([{"id": "macro", "patterns": ["<NOSUCHMACRO>"]}], "NOSUCHMACRO"),
         ([{"id": "twice", "patterns": ["a"]}, {"id": "twice", "patterns": ["b"]}], "twice"),
         ([{"id": "Bad Id", "patterns": ["a"]}], "Bad Id"),
         ([], "rules"),
@@ -350,8 +445,15 @@ def test_invalid_rules_fail_loudly_at_load(tmp_path: Path, rules: list[dict[str,
         load_screen(_write_rules(tmp_path, rules))
 
 
+def test_invalid_language_settings_fail_loudly(tmp_path: Path) -> None:
+    with pytest.raises(SafetyDataError, match="negation_window"):
+        load_screen(_write_rules(tmp_path, [{"id": "a", "patterns": ["a"]}], negation_window=0))
+    with pytest.raises(SafetyDataError, match="unknown keys"):
+        load_screen(_write_rules(tmp_path, [{"id": "a", "patterns": ["a"]}], surprise=1))
+
+
 def test_invalid_json_fails_loudly(tmp_path: Path) -> None:
     path = tmp_path / "rules.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(SafetyDataError, match="not valid JSON"):
+    with pytest.raises(SafetyDataError, match="not readable JSON"):
         load_screen(path)

@@ -1,7 +1,9 @@
 """Match typed (or recognised) text to an intent and slots using the interaction model itself.
 
 This stands in for Alexa's NLU on a laptop. It knows the model's samples, slot values and
-synonyms, the built-in intents' usual phrasings, and the question carrier phrases. Deliberate
+synonyms, the built-in intents' usual phrasings, and the question carrier phrases. The red-flag
+screen runs first, as in every path: words that describe a warning sign become
+``UrgentSymptomIntent`` with the words in its slot, whatever else they resemble. Deliberate
 difference from Alexa: text that matches nothing well enough becomes ``AskQuestionIntent`` with
 the whole text as ``question``, so any question in any words reaches the skill's own ranker.
 """
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.overlay import read_locale_data
+from skill.intents import ASK_INTENT, SYMPTOM_SLOT, URGENT_INTENT
 from skill.text import normalise
+from skill.understanding.screen import check
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
-QUESTION_INTENT = "AskQuestionIntent"
+QUESTION_INTENT = ASK_INTENT
 LAUNCH = "LaunchRequest"
 _SLOT = re.compile(r"\{(\w+)\}")
 _FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you")
@@ -34,6 +38,8 @@ class Match:
     intent: str
     slots: dict[str, str] = field(default_factory=dict)
     how: str = "sample"
+    # Entity resolution, as Alexa fills it in for a custom slot value it knows: slot -> (id, type).
+    resolved: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,16 +53,22 @@ class _Pattern:
 class Matcher:
     """Built from one locale's interaction model and built-in phrase table."""
 
-    def __init__(self, model: dict[str, Any], builtin_phrases: dict[str, list[str]]) -> None:
+    def __init__(self, model: dict[str, Any], builtin_phrases: dict[str, list[str]], locale: str = "en-US") -> None:
+        self.locale = locale
         language = model["interactionModel"]["languageModel"]
         self.invocation = normalise(language["invocationName"])
         self.type_values: dict[str, dict[str, str]] = {}
+        self.type_ids: dict[str, dict[str, str]] = {}
         for slot_type in language.get("types", []):
             values: dict[str, str] = {}
+            ids: dict[str, str] = {}
             for value in slot_type["values"]:
                 for name in [value["name"]["value"], *value["name"].get("synonyms", [])]:
                     values[normalise(name)] = value["name"]["value"]
+                    if "id" in value:
+                        ids[normalise(name)] = value["id"]
             self.type_values[slot_type["name"]] = values
+            self.type_ids[slot_type["name"]] = ids
         self.exact: dict[str, str] = {}
         self.patterns: list[_Pattern] = []
         for intent in language["intents"]:
@@ -114,17 +126,22 @@ class Matcher:
             norm = question = one_shot.group("rest").strip()
             if not norm:
                 return Match(LAUNCH, how="launch")
+        if check(question, self.locale).urgent:
+            return Match(URGENT_INTENT, {SYMPTOM_SLOT: question}, how="screen")
         for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):
             if candidate in self.exact:
                 return Match(self.exact[candidate])
             for pattern in self.patterns:
                 found = pattern.regex.match(candidate)
                 if found:
-                    slots = {}
+                    slots, resolved = {}, {}
                     for name, value in found.groupdict().items():
-                        values = self.type_values.get(pattern.slot_types.get(name, ""), {})
+                        slot_type = pattern.slot_types.get(name, "")
+                        values = self.type_values.get(slot_type, {})
                         slots[name] = values.get(value, value).strip() if values else value.strip()
-                    return Match(pattern.intent, slots, how="pattern")
+                        if value in self.type_ids.get(slot_type, {}):
+                            resolved[name] = (self.type_ids[slot_type][value], slot_type)
+                    return Match(pattern.intent, slots, how="pattern", resolved=resolved)
         return Match(QUESTION_INTENT, {"question": question}, how="question")
 
 
@@ -133,4 +150,4 @@ def matcher_for(locale: str = "en-US") -> Matcher:
     """The matcher for a locale, from its committed interaction model."""
     model = json.loads((MODELS_DIR / f"{locale}.json").read_text(encoding="utf-8"))
     phrases = read_locale_data(locale, "intents")
-    return Matcher(model, phrases.get("builtin_phrases", {}))
+    return Matcher(model, phrases.get("builtin_phrases", {}), locale)

@@ -1,0 +1,381 @@
+"""Red-flag screen: the first thing every path does with the words a person says.
+
+People describe warning signs in everyday, indirect, speech-recognised words ("i threw up twice and
+my head is pounding", "after the chiro cracked my neck the left side of my face went numb"). The
+screen turns those words into a :class:`Finding`:
+
+- ``urgent``: a red flag in the person's own situation, with its category (``head_injury``,
+  ``crisis``...), so the answer can name it;
+- ``informational``: a general question about warning signs ("what are the signs of a stroke"),
+  which deserves an informational answer, not an alarm;
+- ``clear``: nothing urgent; ``suppressed`` lists categories whose trigger words were present but
+  negated ("no fever"), long past ("a concussion ten years ago") or used in an everyday sense.
+
+Rules are data (``skill/content/safety/<language>.json``): per category, trigger patterns, combos
+(every group must match, e.g. fever *and* a stiff neck) and ``unless`` patterns for everyday senses.
+The engine adds what regexes alone do badly: fillers and number words, negation within a clause,
+remote time, and the difference between asking about a sign and having it. Validation happens at
+load, so a bad rule fails loudly, naming itself, instead of silently never matching.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from skill.text import normalise as normalise_text
+
+SAFETY_DIR = Path(__file__).resolve().parents[1] / "content" / "safety"
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+_RULE_ID = re.compile(r"[a-z0-9_]+")
+_MACRO = re.compile(r"<([A-Z0-9_]+)>")
+_RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational"})
+_TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
+                       "recent_time", "contrast", "question_frames", "first_person", "negation_window",
+                       "numbers", "rules"})
+
+URGENT, INFORMATIONAL, CLEAR = "urgent", "informational", "clear"
+
+
+class SafetyDataError(ValueError):
+    """The safety rules file is malformed; raised at load, never at screening time."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the screen concluded about one utterance."""
+
+    kind: str
+    category: str | None = None
+    suppressed: tuple[str, ...] = ()
+
+    @property
+    def urgent(self) -> bool:
+        return self.kind == URGENT
+
+    @property
+    def informational(self) -> bool:
+        return self.kind == INFORMATIONAL
+
+
+_CLEAR = Finding(CLEAR)
+
+
+def _words_pattern(phrases: list[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
+@dataclass(frozen=True)
+class Language:
+    """The language-level parts of the screen: how to clean words and read negation and time."""
+
+    fillers: re.Pattern[str]
+    numbers: dict[str, int]
+    tens: dict[str, int]
+    negators: re.Pattern[str]
+    not_negation: re.Pattern[str]
+    clause_breaks: frozenset[str]
+    remote_time: re.Pattern[str]
+    recent_time: re.Pattern[str]
+    contrast: re.Pattern[str]
+    question_frames: re.Pattern[str]
+    first_person: re.Pattern[str]
+    negation_window: int
+
+    def clean(self, text: str) -> str:
+        """Normalised words with apostrophes dropped, fillers removed and tens-numbers as digits
+        ("fifty five" -> "55"), so that an age said in words is read like one typed in digits."""
+        norm = normalise_text(text).replace("'", "")
+        norm = self.fillers.sub(" ", norm)
+        out: list[str] = []
+        for word in norm.split():
+            if word in self.tens:
+                out.append(str(self.tens[word]))
+            elif word in self.numbers and out and out[-1].isdigit() and out[-1].endswith("0") and len(out[-1]) == 2 \
+                    and self.numbers[word] < 10:
+                out[-1] = str(int(out[-1]) + self.numbers[word])
+            else:
+                out.append(word)
+        return " ".join(out)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One category: any pattern, or every group of any combo, matching outside an ``unless``."""
+
+    id: str
+    patterns: tuple[re.Pattern[str], ...]
+    combos: tuple[tuple[re.Pattern[str], ...], ...]
+    unless: re.Pattern[str] | None
+    remote: bool
+    negatable: bool
+    informational: bool
+
+
+@dataclass
+class _Seen:
+    """Matches found in one utterance: whether any counts, and whether any was set aside."""
+
+    live: bool = False
+    set_aside: bool = False
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Compiled rules of one language, in priority order (the first live category wins)."""
+
+    language: Language
+    rules: tuple[Rule, ...]
+    _cache: dict[str, Finding] = field(default_factory=dict, compare=False, repr=False)
+
+    def check(self, text: str) -> Finding:
+        """The finding for ``text`` (raw user words)."""
+        cleaned = self.language.clean(text or "")
+        if not cleaned:
+            return _CLEAR
+        cached = self._cache.get(cleaned)
+        if cached is None:
+            cached = self._check(cleaned)
+            if len(self._cache) < 4096:
+                self._cache[cleaned] = cached
+        return cached
+
+    def first_match(self, text: str) -> str | None:
+        """The category of an urgent finding, or None (informational questions included)."""
+        finding = self.check(text)
+        return finding.category if finding.urgent else None
+
+    def _check(self, text: str) -> Finding:
+        suppressed: list[str] = []
+        for rule in self.rules:
+            seen = self._rule(rule, text)
+            if seen.live:
+                if rule.informational and self._is_question_about(text):
+                    return Finding(INFORMATIONAL, rule.id, tuple(suppressed))
+                return Finding(URGENT, rule.id, tuple(suppressed))
+            if seen.set_aside:
+                suppressed.append(rule.id)
+        return Finding(CLEAR, None, tuple(suppressed))
+
+    def _rule(self, rule: Rule, text: str) -> _Seen:
+        seen = _Seen()
+        for pattern in rule.patterns:
+            self._scan(rule, pattern, text, seen)
+            if seen.live:
+                return seen
+        for combo in rule.combos:
+            groups = [_Seen() for _ in combo]
+            for group, pattern in zip(groups, combo, strict=True):
+                self._scan(rule, pattern, text, group)
+            if all(g.live for g in groups):
+                seen.live = True
+                return seen
+            if all(g.live or g.set_aside for g in groups):
+                seen.set_aside = True
+        return seen
+
+    def _scan(self, rule: Rule, pattern: re.Pattern[str], text: str, seen: _Seen) -> None:
+        for found in pattern.finditer(text):
+            if self._set_aside(rule, text, found.start(), found.end()):
+                seen.set_aside = True
+            else:
+                seen.live = True
+                return
+
+    def _set_aside(self, rule: Rule, text: str, start: int, end: int) -> bool:
+        """A trigger does not count when negated in its clause, in a long-past part of the
+        utterance, or inside an everyday phrase (``unless``)."""
+        if rule.unless is not None:
+            for everyday in rule.unless.finditer(text):
+                if everyday.start() <= start < everyday.end() or start <= everyday.start() < end:
+                    return True
+        if rule.negatable and self._negated(text, start):
+            return True
+        return rule.remote and self._remote(text, start)
+
+    def _negated(self, text: str, start: int) -> bool:
+        before = text[:start].split()
+        window: list[str] = []
+        for word in reversed(before):
+            if word in self.language.clause_breaks or len(window) >= self.language.negation_window:
+                break
+            window.insert(0, word)
+        if not window:
+            return False
+        span = " ".join(window)
+        span = self.language.not_negation.sub(" ", span)
+        return bool(self.language.negators.search(span))
+
+    def _remote(self, text: str, start: int) -> bool:
+        """Whether the part of the utterance holding ``start`` is set in the past ("years ago"),
+        with no sign of something recent anywhere ("and again yesterday")."""
+        if self.language.recent_time.search(text):
+            return False
+        cuts = [0, *(m.start() for m in self.language.contrast.finditer(text)), len(text)]
+        for lo, hi in pairwise(cuts):
+            if lo <= start < hi:
+                return bool(self.language.remote_time.search(text[lo:hi]))
+        return False
+
+    def _is_question_about(self, text: str) -> bool:
+        """A general question ("what are the signs of meningitis") rather than the person's own
+        situation: a question frame, and no first-person words outside it."""
+        frame = self.language.question_frames.match(text)
+        if not frame:
+            return False
+        rest = text[frame.end():]
+        return not self.language.first_person.search(rest)
+
+
+# ----- loading and validation --------------------------------------------------------------------
+
+def _expand(value: str, macros: dict[str, str], where: str) -> str:
+    for _ in range(5):  # macros may use macros, a few levels deep
+        if not _MACRO.search(value):
+            return value
+        try:
+            value = _MACRO.sub(lambda m: macros[m.group(1)], value)
+        except KeyError as exc:
+            raise SafetyDataError(f"{where}: unknown macro <{exc.args[0]}>") from exc
+    raise SafetyDataError(f"{where}: macros nested too deep")
+
+
+def _compile(where: str, pattern: object, macros: dict[str, str]) -> re.Pattern[str]:
+    if not isinstance(pattern, str) or not pattern:
+        raise SafetyDataError(f"{where}: pattern must be a non-empty string, got {pattern!r}")
+    expanded = _expand(pattern, macros, where)
+    try:
+        compiled = re.compile(expanded)
+    except re.error as exc:
+        raise SafetyDataError(f"{where}: invalid regex {pattern!r}: {exc}") from exc
+    # A pattern that matches empty text would flag every utterance; catch it here, not in production.
+    if compiled.search("") is not None:
+        raise SafetyDataError(f"{where}: regex {pattern!r} matches empty text")
+    return compiled
+
+
+def _alternation(where: str, value: object, macros: dict[str, str]) -> re.Pattern[str]:
+    """Each pattern is checked on its own (so errors name it), then joined into one alternation:
+    one scan per list keeps the screen cheap on every request."""
+    if not isinstance(value, list) or not value:
+        raise SafetyDataError(f"{where}: must be a non-empty list of patterns")
+    parts = [_compile(where, p, macros).pattern for p in value]
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+def _parse_rule(raw: object, index: int, macros: dict[str, str]) -> Rule:
+    if not isinstance(raw, dict):
+        raise SafetyDataError(f"safety rule #{index}: must be an object")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not _RULE_ID.fullmatch(rule_id):
+        raise SafetyDataError(f"safety rule #{index}: id must be lower-case letters, digits or _, got {rule_id!r}")
+    where = f"safety rule {rule_id!r}"
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise SafetyDataError(f"{where}: unknown keys {sorted(unknown)}")
+    if "patterns" not in raw and "combos" not in raw:
+        raise SafetyDataError(f"{where}: needs patterns or combos")
+    # Patterns are scanned one by one, so a live match is found even when an earlier one is set aside.
+    patterns: tuple[re.Pattern[str], ...] = ()
+    if "patterns" in raw:
+        if not isinstance(raw["patterns"], list) or not raw["patterns"]:
+            raise SafetyDataError(f"{where}: patterns must be a non-empty list")
+        patterns = tuple(_compile(where, p, macros) for p in raw["patterns"])
+    combos: list[tuple[re.Pattern[str], ...]] = []
+    for combo in raw.get("combos", []):
+        if not isinstance(combo, list) or len(combo) < 2:
+            raise SafetyDataError(f"{where}: each combo must list at least two groups of patterns")
+        combos.append(tuple(_alternation(f"{where} combo group", g, macros) for g in combo))
+    unless = _alternation(f"{where} unless", raw["unless"], macros) if "unless" in raw else None
+    flags = {}
+    for key, default in (("remote", True), ("negatable", True), ("informational", True)):
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            raise SafetyDataError(f"{where}: {key} must be true or false")
+        flags[key] = value
+    return Rule(rule_id, patterns, tuple(combos), unless, **flags)
+
+
+def _phrases(data: dict[str, Any], key: str, path: Path) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+        raise SafetyDataError(f"{path}: {key!r} must be a non-empty list of phrases")
+    return value
+
+
+def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Language:
+    numbers = data.get("numbers")
+    if not isinstance(numbers, dict) or not isinstance(numbers.get("units"), dict) \
+            or not isinstance(numbers.get("tens"), dict):
+        raise SafetyDataError(f"{path}: 'numbers' needs 'units' and 'tens' word-to-number maps")
+    window = data.get("negation_window")
+    if not isinstance(window, int) or not 1 <= window <= 8:
+        raise SafetyDataError(f"{path}: negation_window must be an integer from 1 to 8")
+    return Language(
+        fillers=_words_pattern(_phrases(data, "fillers", path)),
+        numbers={k: int(v) for k, v in numbers["units"].items()},
+        tens={k: int(v) for k, v in numbers["tens"].items()},
+        negators=_words_pattern(_phrases(data, "negators", path)),
+        not_negation=_words_pattern(_phrases(data, "not_negation", path)),
+        clause_breaks=frozenset(_phrases(data, "clause_breaks", path)),
+        remote_time=_alternation(f"{path}: remote_time", data.get("remote_time"), macros),
+        recent_time=_alternation(f"{path}: recent_time", data.get("recent_time"), macros),
+        contrast=_words_pattern(_phrases(data, "contrast", path)),
+        question_frames=_alternation(f"{path}: question_frames", data.get("question_frames"), macros),
+        first_person=_words_pattern(_phrases(data, "first_person", path)),
+        negation_window=window,
+    )
+
+
+def load_screen(path: Path) -> Screen:
+    """Read, validate and compile a rules file; raises SafetyDataError naming the faulty part."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SafetyDataError(f"{path}: not readable JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SafetyDataError(f"{path}: expected an object")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise SafetyDataError(f"{path}: unknown keys {sorted(unknown)}")
+    macros = data.get("macros", {})
+    if not isinstance(macros, dict) or not all(isinstance(v, str) for v in macros.values()):
+        raise SafetyDataError(f"{path}: macros must map names to pattern strings")
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise SafetyDataError(f"{path}: expected a non-empty 'rules' list")
+    rules = tuple(_parse_rule(raw, i, macros) for i, raw in enumerate(raw_rules))
+    ids = [r.id for r in rules]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise SafetyDataError(f"{path}: duplicate rule ids {duplicates}")
+    return Screen(_language(data, path, macros), rules)
+
+
+@cache
+def _screen_for_language(language: str) -> Screen:
+    return load_screen(SAFETY_DIR / f"{language}.json")
+
+
+def screen_for(locale: str = "en") -> Screen:
+    """The cached screen of a locale's language: "en-GB" uses the English rules."""
+    base = locale.replace("_", "-").split("-")[0].lower()
+    if not _LANGUAGE.fullmatch(base):
+        raise ValueError(f"not a language code: {locale!r}")
+    return _screen_for_language(base)
+
+
+def check(text: str, locale: str = "en") -> Finding:
+    """The screen's finding for ``text`` in ``locale``."""
+    return screen_for(locale).check(text)
+
+
+def categories(locale: str = "en") -> tuple[str, ...]:
+    """Every category the screen can report, in priority order."""
+    return tuple(rule.id for rule in screen_for(locale).rules)
