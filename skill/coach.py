@@ -269,7 +269,9 @@ class Coach:
         return self._turn(self.say(last), self.say(self.p("what_next")))
 
     def _card(self, topic: Topic) -> Card:
-        sources = "\n".join(f"- {s.title}: {s.url}" for s in topic.sources)
+        """The answer in writing, then who published each source and its title: a reader can judge a
+        source by its publisher, and a bare address on a phone screen tells them nothing."""
+        sources = "\n".join(f"- {s.publisher}: {s.title}" for s in topic.sources)
         return Card(topic.title, f"{self.content.fill(topic.card, card=True)}\n\nSources:\n{sources}")
 
     # ----- yes / no ---------------------------------------------------------------------------------

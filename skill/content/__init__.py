@@ -6,12 +6,14 @@ can be checked for completeness by a test. A file that breaks its schema fails a
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from skill.content.overlay import has_content, read_json, read_locale_data
 from skill.errors import ContentError
@@ -20,6 +22,7 @@ from skill.routine.model import Cues, Routine, parse_cues, parse_routine
 from skill.speech.ssml import SSMLError
 
 CONTENT_DIR = Path(__file__).resolve().parent
+PUBLISHERS_FILE = CONTENT_DIR / "publishers.json"
 DEFAULT_LOCALE = "en-US"
 TOPIC_IDS: tuple[str, ...] = (
     "what_is", "symptoms", "causes", "diagnosis", "outlook", "red_flags", "massage_safety", "self_massage",
@@ -32,6 +35,14 @@ ROUTINE_IDS: tuple[str, ...] = ("quick", "full", "gentle")
 OFFERS = ("more", "routine", "none")
 MAX_ANSWER_WORDS = 50
 MIN_QUESTIONS = 8
+MAX_SOURCES = 3  # a card lists them, strongest first; more than three is a reading list, not a citation
+# A paper is cited by its identifier, so its address must carry one: a DOI on doi.org, a PMID on
+# PubMed, a Bookshelf ID for StatPearls on NCBI (other NCBI paths are copies of papers with a DOI).
+_IDENTIFIER_PATHS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "doi.org": ("a DOI", re.compile(r"^/10\.\d{4,9}/\S+$")),
+    "pubmed.ncbi.nlm.nih.gov": ("a PubMed ID", re.compile(r"^/\d{1,9}/?$")),
+    "www.ncbi.nlm.nih.gov": ("an NCBI Bookshelf", re.compile(r"^/books/NBK\d+/?$")),
+}
 _SAMPLE_OK = re.compile(r"^[a-z' .]+$")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Locale settings every text may name: spoken words by default, a ``<key>_digits`` form on cards.
@@ -41,8 +52,11 @@ LOCALE_PLACEHOLDERS = ("emergency_number", "crisis_service", "crisis_line", "urg
 
 @dataclass(frozen=True)
 class Source:
+    """A citation as a card shows it: who published it (from the allow-list), its title and address."""
+
     title: str
     url: str
+    publisher: str
 
 
 @dataclass(frozen=True)
@@ -88,6 +102,56 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+@cache
+def publishers() -> dict[str, str]:
+    """The allow-list of authoritative publishers, host -> name (``publishers.json``).
+
+    Kept as data beside the content so a reviewer can see, and a test can enforce, exactly whose
+    pages the skill may cite: original publishers only, never copies, mirrors or content farms.
+    """
+    data = read_json(PUBLISHERS_FILE)
+    table = data.get("publishers") if isinstance(data, dict) else None
+    if not isinstance(table, dict) or not table or not all(
+            isinstance(host, str) and host == host.strip().lower() and isinstance(name, str) and name.strip()
+            for host, name in table.items()):
+        raise ContentError(f"{PUBLISHERS_FILE}: 'publishers' must map lower-case hosts to publisher names")
+    return table
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_source(data: Any, where: str) -> Source:
+    """One citation, refused unless it is an https page of an allow-listed publisher.
+
+    A raw IP address or an odd port is how mirrors show up, and a paper must be cited by its DOI or
+    PubMed ID, so those are refused with a message that names the file, topic and address.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not data["title"].strip() \
+            or not isinstance(data.get("url"), str):
+        raise ContentError(f"{where}: each source needs a title and a url")
+    url = data["url"]
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "https":
+        raise ContentError(f"{where}: source {url!r} must use https")
+    if _is_ip_address(host) or any(c in parts.netloc for c in ":@"):
+        raise ContentError(f"{where}: source {url!r} must name its publisher's host, not an IP address or port")
+    publisher = publishers().get(host)
+    if publisher is None:
+        raise ContentError(f"{where}: source {url!r}: {host!r} is not on the allow-list in {PUBLISHERS_FILE.name}")
+    if host in _IDENTIFIER_PATHS:
+        kind, shape = _IDENTIFIER_PATHS[host]
+        if not shape.match(parts.path) or parts.query or parts.fragment:
+            raise ContentError(f"{where}: source {url!r} must be {kind} address")
+    return Source(data["title"].strip(), url, publisher)
+
+
 def parse_topic(topic_id: str, data: Any, where: str) -> Topic:
     """One topic, checked for everything a listener or the interaction model depends on."""
     where = f"{where}: topic '{topic_id}'"
@@ -119,16 +183,10 @@ def parse_topic(topic_id: str, data: Any, where: str) -> Topic:
         if not isinstance(q, str) or not _SAMPLE_OK.match(q) or q != q.strip() or "  " in q:
             raise ContentError(f"{where}: question {q!r} must be lower case words (apostrophes and periods only)")
     sources = data.get("sources")
-    if not isinstance(sources, list) or not sources:
-        raise ContentError(f"{where}: needs at least one source")
-    parsed_sources = []
-    for s in sources:
-        url = str(s.get("url", "")) if isinstance(s, dict) else ""
-        if not url.startswith(("https://", "http://")) or not s.get("title"):
-            raise ContentError(f"{where}: each source needs a title and an http(s) url")
-        parsed_sources.append(Source(s["title"], s["url"]))
+    if not isinstance(sources, list) or not 1 <= len(sources) <= MAX_SOURCES:
+        raise ContentError(f"{where}: needs one to {MAX_SOURCES} sources, strongest first")
     return Topic(topic_id, data["title"].strip(), answer, more.strip() if more else None, data["card"].strip(),
-                 data["offer"], tuple(questions), tuple(parsed_sources))
+                 data["offer"], tuple(questions), tuple(parse_source(s, where) for s in sources))
 
 
 def _check_routines(routines: dict[str, Routine], cues: Cues, where: str) -> None:

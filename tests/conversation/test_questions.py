@@ -28,7 +28,8 @@ def test_every_topic_resolved_by_alexa_answers_and_sets_last_topic(talk, topic):
     exchange = talk.intent(TOPIC_INTENT, **{TOPIC_SLOT: resolved_slot(TOPIC_SLOT, question, topic, TOPIC_SLOT_TYPE)})
     assert talk.attributes["last_topic"] == topic and "urgent" not in talk.attributes
     card = exchange.response["response"]["card"]
-    assert CONTENT.topics[topic].sources[0].title in card["content"]
+    first = CONTENT.topics[topic].sources[0]
+    assert f"- {first.publisher}: {first.title}" in card["content"], "the card names who published each source"
     assert "{" not in exchange.transcript, "placeholders must be filled"
 
 

@@ -68,7 +68,7 @@ def test_routines_match_their_stated_lengths():
 def topic_data(**changes):
     data = {"title": "T", "answer": "A short answer.", "card": "Card.", "offer": "none",
             "questions": [f"question number {w}" for w in "one two three four five six seven eight".split()],
-            "sources": [{"title": "S", "url": "https://example.org"}]}
+            "sources": [{"title": "Headaches", "url": "https://www.nhs.uk/conditions/headaches/"}]}
     data.update(changes)
     return data
 
