@@ -43,8 +43,17 @@ _SILENCE_PEAK = 200  # of 32767: below this a recording holds no speech worth de
 # (suboccipital, theragun and radiofrequency split into known words; tingles and soreness take a suffix).
 PRONUNCIATIONS = {
     "acupressure": "AE K Y UH P R EH SH ER",
+    "acupuncturist": "AE K Y UH P AH NG K CH ER IH S T",
+    "amitriptyline": "AE M IH T R IH P T AH L IY N",
+    "botulinum": "B AA CH AH L AY N AH M",
+    "carbamazepine": "K AA R B AH M AE Z AH P IY N",
+    "gabapentin": "G AE B AH P EH N T IH N",
+    "lyrica": "L IH R IH K AH",
     "masseuse": "M AH S UW S",
+    "naproxen": "N AH P R AA K S AH N",
     "neuralgia": "N UH R AE L JH AH",
+    "pregabalin": "P R IY G AE B AH L IH N",
+    "riboflavin": "R AY B OW F L EY V IH N",
     "shiatsu": "SH IY AA T S UW",
     "trapezius": "T R AH P IY Z IY AH S",
 }
