@@ -29,7 +29,10 @@ TOPIC_IDS: tuple[str, ...] = (
     "suboccipital_release", "ball_release", "acupressure", "scalp_massage", "pressure", "hold_time", "frequency",
     "heat_ice", "after_massage", "when_to_stop", "contraindications", "flare_relief", "stretches", "posture",
     "sleep", "devices", "chiropractic", "massage_therapist", "physical_therapist", "doctors", "treatments",
-    "nerve_block", "breathing", "about",
+    "nerve_block", "breathing", "about", "otc_medicines", "prescription_medicines", "nerve_block_relief",
+    "nerve_block_aftercare", "botox", "advanced_procedures", "tens", "acupuncture", "migraine_difference",
+    "something_else", "dizziness_vision", "ear_face_jaw", "how_common", "triggers", "pregnancy", "stress_mood",
+    "appointment", "supplements",
 )
 ROUTINE_IDS: tuple[str, ...] = ("quick", "full", "gentle")
 OFFERS = ("more", "routine", "none")

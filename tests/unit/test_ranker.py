@@ -12,8 +12,15 @@ from skill.content import TOPIC_IDS, available_locales, load
 from skill.ranker import Lexicon, Ranker, load_lexicon
 from skill.understanding.screen import check
 
-TABLE = json.loads((Path(__file__).parents[1] / "data" / "questions_en.json").read_text(encoding="utf-8"))
+DATA = Path(__file__).parents[1] / "data"
+TABLE = json.loads((DATA / "questions_en.json").read_text(encoding="utf-8"))
+# Phrasings for the eighteen topics added for issue 9, written before their sample questions were
+# broadened and kept apart, so the original table's figure stays comparable with earlier runs.
+NEW_TOPICS_TABLE = json.loads((DATA / "questions_new_topics_en.json").read_text(encoding="utf-8"))
 MIN_ACCURACY = 0.85  # measured 0.87 when the table was written; README reports the current figure
+# Measured 0.54-0.56 when the new topics were added: the TF-IDF ranker does not generalise to their
+# wording yet (issue 9, item 2). A floor against regressions, to be raised as matching improves.
+MIN_NEW_TOPICS_ACCURACY = 0.50
 
 
 def route(text: str, locale: str = "en-US") -> str | None:
@@ -27,22 +34,28 @@ def route(text: str, locale: str = "en-US") -> str | None:
     return match.topic if match else None
 
 
-def accuracy(locale: str = "en-US") -> tuple[float, list[tuple[str, str | None, str | None]]]:
-    misses = [(row["q"], row["topic"], route(row["q"], locale)) for row in TABLE]
+Miss = tuple[str, str | None, str | None]  # question, expected topic, routed topic
+
+
+def accuracy(locale: str = "en-US", table: list[dict] = TABLE) -> tuple[float, list[Miss]]:
+    misses = [(row["q"], row["topic"], route(row["q"], locale)) for row in table]
     misses = [m for m in misses if m[1] != m[2]]
-    return 1 - len(misses) / len(TABLE), misses
+    return 1 - len(misses) / len(table), misses
 
 
-def test_table_is_large_and_covers_every_topic():
+def test_tables_are_large_and_cover_every_topic():
     assert len([r for r in TABLE if r["topic"]]) >= 150
-    assert {r["topic"] for r in TABLE if r["topic"]} == set(TOPIC_IDS)
+    assert {r["topic"] for r in TABLE + NEW_TOPICS_TABLE if r["topic"]} == set(TOPIC_IDS)
     assert any(r["topic"] is None for r in TABLE)
+    assert {r["q"] for r in TABLE}.isdisjoint(r["q"] for r in NEW_TOPICS_TABLE)
 
 
 @pytest.mark.parametrize("locale", available_locales())
-def test_ranker_accuracy_on_the_table(locale):
-    score, misses = accuracy(locale)
-    assert score >= MIN_ACCURACY, f"accuracy {score:.3f}; misses: {misses}"
+@pytest.mark.parametrize(("table", "minimum"), [(TABLE, MIN_ACCURACY), (NEW_TOPICS_TABLE, MIN_NEW_TOPICS_ACCURACY)],
+                         ids=["original", "new_topics"])
+def test_ranker_accuracy_on_the_table(locale, table, minimum):
+    score, misses = accuracy(locale, table)
+    assert score >= minimum, f"accuracy {score:.3f}; misses: {misses}"
 
 
 @pytest.mark.parametrize("topic", TOPIC_IDS)
