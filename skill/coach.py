@@ -24,13 +24,6 @@ from skill.understanding.screen import check
 
 RED_FLAGS = "red_flags"
 URGENT_KEY = "urgent"  # set on the urgent response only, to the red flag's category
-# Topics that may answer a general question about a warning sign ("can whiplash cause it"): they
-# inform without instructing. Anything else the ranker picks for such a question (a how-to, say)
-# gives way to the warning-signs answer, so a red-flag question never gets massage instructions.
-INFORMATIONAL_TOPICS = frozenset({
-    RED_FLAGS, "causes", "contraindications", "when_to_stop", "chiropractic", "devices", "after_massage",
-    "something_else", "dizziness_vision", "ear_face_jaw", "pregnancy", "stress_mood",
-})
 URGENT_RATE = 100  # urgent answers at Alexa's own clear speed, whatever pace the routine uses
 
 
@@ -183,8 +176,10 @@ class Coach:
             return self._ask_safety_again()
         match = ranker_for(self.content).best(text)
         if finding.informational:
-            topic = match.topic if match is not None and match.topic in INFORMATIONAL_TOPICS else RED_FLAGS
-            return self.topic(topic)
+            # Only topics the screen lists for that warning sign may answer a general question about
+            # it ("can whiplash cause it"); anything else, a how-to say, gives way to the warning signs,
+            # so a red-flag question never gets massage instructions.
+            return self.topic(match.topic if match is not None and match.topic in finding.informs else RED_FLAGS)
         if match is None:
             examples = self.content.examples
             listed = ", ".join(examples[:-1]) + f", or {examples[-1]}" if len(examples) > 1 else "".join(examples)

@@ -35,10 +35,11 @@ SAFETY_DIR = Path(__file__).resolve().parents[1] / "content" / "safety"
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _RULE_ID = re.compile(r"[a-z0-9_]+")
 _MACRO = re.compile(r"<([A-Z0-9_]+)>")
-_RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational"})
+_RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
+                        "informs"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
-                       "recent_time", "contrast", "question_frames", "first_person", "negation_window",
-                       "numbers", "rules"})
+                       "recent_time", "contrast", "question_frames", "experience", "hypothetical",
+                       "negation_window", "numbers", "rules"})
 
 URGENT, INFORMATIONAL, CLEAR = "urgent", "informational", "clear"
 
@@ -54,6 +55,7 @@ class Finding:
     kind: str
     category: str | None = None
     suppressed: tuple[str, ...] = ()
+    informs: tuple[str, ...] = ()  # topics that may answer a general question about the category
 
     @property
     def urgent(self) -> bool:
@@ -85,7 +87,8 @@ class Language:
     recent_time: re.Pattern[str]
     contrast: re.Pattern[str]
     question_frames: re.Pattern[str]
-    first_person: re.Pattern[str]
+    experience: re.Pattern[str]
+    hypothetical: re.Pattern[str]
     negation_window: int
 
     def clean(self, text: str) -> str:
@@ -116,6 +119,7 @@ class Rule:
     remote: bool
     negatable: bool
     informational: bool
+    informs: tuple[str, ...]
 
 
 @dataclass
@@ -157,7 +161,7 @@ class Screen:
             seen = self._rule(rule, text)
             if seen.live:
                 if rule.informational and self._is_question_about(text):
-                    return Finding(INFORMATIONAL, rule.id, tuple(suppressed))
+                    return Finding(INFORMATIONAL, rule.id, tuple(suppressed), rule.informs)
                 return Finding(URGENT, rule.id, tuple(suppressed))
             if seen.set_aside:
                 suppressed.append(rule.id)
@@ -224,13 +228,13 @@ class Screen:
         return False
 
     def _is_question_about(self, text: str) -> bool:
-        """A general question ("what are the signs of meningitis") rather than the person's own
-        situation: a question frame, and no first-person words outside it."""
-        frame = self.language.question_frames.match(text)
-        if not frame:
+        """A general question ("what are the signs of meningitis", "what if my fingers go numb")
+        rather than the person's own situation: it opens like a question, and nothing in it tells of
+        something happening to the speaker or someone with them ("i fell", "my arm is numb"), once
+        hypotheticals ("if i", "when my") are set aside."""
+        if not self.language.question_frames.match(text):
             return False
-        rest = text[frame.end():]
-        return not self.language.first_person.search(rest)
+        return not self.language.experience.search(self.language.hypothetical.sub(" ", text))
 
 
 # ----- loading and validation --------------------------------------------------------------------
@@ -299,7 +303,10 @@ def _parse_rule(raw: object, index: int, macros: dict[str, str]) -> Rule:
         if not isinstance(value, bool):
             raise SafetyDataError(f"{where}: {key} must be true or false")
         flags[key] = value
-    return Rule(rule_id, patterns, tuple(combos), unless, **flags)
+    informs = raw.get("informs", [])
+    if not isinstance(informs, list) or not all(isinstance(t, str) and _RULE_ID.fullmatch(t) for t in informs):
+        raise SafetyDataError(f"{where}: informs must list topic ids")
+    return Rule(rule_id, patterns, tuple(combos), unless, informs=tuple(informs), **flags)
 
 
 def _phrases(data: dict[str, Any], key: str, path: Path) -> list[str]:
@@ -328,7 +335,8 @@ def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Langu
         recent_time=_alternation(f"{path}: recent_time", data.get("recent_time"), macros),
         contrast=_words_pattern(_phrases(data, "contrast", path)),
         question_frames=_alternation(f"{path}: question_frames", data.get("question_frames"), macros),
-        first_person=_words_pattern(_phrases(data, "first_person", path)),
+        experience=_alternation(f"{path}: experience", data.get("experience"), macros),
+        hypothetical=_alternation(f"{path}: hypothetical", data.get("hypothetical"), macros),
         negation_window=window,
     )
 

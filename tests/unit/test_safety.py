@@ -298,7 +298,6 @@ INFORMATIONAL = [
     ("what are the signs of a stroke", "neuro_deficit"),
     ("what are the symptoms of meningitis", "fever"),
     ("can whiplash cause occipital neuralgia", "head_injury"),
-    ("when should someone go to the emergency room for a headache", "emergency"),
 ]
 
 
