@@ -27,9 +27,9 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parents[1] / "eval" / "safety"
 # Topics whose answer tells a person how to massage, stretch or use a device: never for a red flag.
-HOW_TO = frozenset({"self_massage", "suboccipital_release", "ball_release", "acupressure", "scalp_massage", "pressure",
-                    "hold_time", "frequency", "stretches", "flare_relief", "breathing", "posture", "heat_ice", "devices",
-                    "tens", "sleep"})
+HOW_TO = frozenset({"self_massage", "suboccipital_release", "ball_release", "acupressure", "scalp_massage",
+                    "pressure", "hold_time", "frequency", "stretches", "flare_relief", "breathing", "posture",
+                    "heat_ice", "devices", "tens", "sleep"})
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ _SAMPLE_OK = re.compile(r"^[a-z' .]+$")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Locale settings every text may name: spoken words by default, a ``<key>_digits`` form on cards.
 # The crisis line and urgent-advice line differ by country, so safety texts never hard-code them.
-LOCALE_PLACEHOLDERS = ("emergency_number", "crisis_service", "crisis_line", "urgent_advice")
+LOCALE_PLACEHOLDERS = ("emergency_number", "crisis_service", "crisis_line", "urgent_advice", "advice_line")
 
 
 @dataclass(frozen=True)
