@@ -117,7 +117,7 @@ def test_the_unpacked_zip_answers_alone_in_a_fresh_interpreter(unpacked: Path) -
         envelopes.envelope(envelopes.intent_request("AskQuestionIntent", {"question": "how hard should I press"}),
                            None),
         envelopes.envelope(envelopes.intent_request("StartRoutineIntent", {"routine": "full"}), routine_session),
-        envelopes.envelope(envelopes.intent_request("AMAZON.YesIntent"), {**routine_session, "new": False}),
+        envelopes.envelope(envelopes.intent_request("AMAZON.NoIntent"), {**routine_session, "new": False}),
     ]
     result = subprocess.run([sys.executable, "-I", "-S", "-c", ISOLATED_INVOKE], cwd=unpacked,
                             input=json.dumps(events), capture_output=True, text=True, timeout=120,
