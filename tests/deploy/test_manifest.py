@@ -70,7 +70,16 @@ def test_the_description_carries_the_health_disclaimer_with_the_local_emergency_
 def test_example_phrases_match_the_locale_model_exactly(manifest: dict[str, Any], locale: str) -> None:
     language_model = model(locale)
     invocation = language_model["invocationName"]
-    samples = {spoken(s) for intent in language_model["intents"] for s in intent.get("samples", [])}
+    values = {t["name"]: [n for v in t["values"] for n in [v["name"]["value"], *v["name"].get("synonyms", [])]]
+              for t in language_model["types"]}
+    samples = set()
+    for intent in language_model["intents"]:
+        types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+        for sample in intent.get("samples", []):
+            samples.add(spoken(sample))
+            slot = re.fullmatch(r"(.*)\{(\w+)\}(.*)", sample)
+            if slot and types.get(slot.group(2)) in values:  # a custom slot filled with one of its values
+                samples.update(spoken(slot.group(1) + v + slot.group(3)) for v in values[types[slot.group(2)]])
     phrases = [spoken(p) for p in manifest["publishingInformation"]["locales"][locale]["examplePhrases"]]
     assert phrases[0] == f"alexa open {invocation}"
     for phrase in phrases[1:]:
