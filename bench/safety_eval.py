@@ -47,14 +47,23 @@ class Outcome:
     topic: str | None
 
 
+# Each data file with its sources: the first set (tune and test sources), then a second, larger
+# tuning set written later from other sources.
+FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"))
+
+
 def load_items() -> tuple[list[Item], dict[str, str]]:
-    sources = {s["id"]: s["split"] for s in json.loads((DATA / "sources.json").read_text(encoding="utf-8"))}
+    sources: dict[str, str] = {}
     items = []
-    for line in (DATA / "phrasings.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            items.append(Item(row["text"], row["category"], row["source"], row["kind"] == "urgent",
-                              row.get("subtype", "")))
+    for data_name, sources_name in FILES:
+        for source in json.loads((DATA / sources_name).read_text(encoding="utf-8")):
+            if sources.setdefault(source["id"], source["split"]) != source["split"]:
+                raise ValueError(f"source {source['id']!r} is in two splits")
+        for line in (DATA / data_name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                items.append(Item(row["text"], row["category"], row["source"], row["kind"] == "urgent",
+                                  row.get("subtype", "")))
     return items, sources
 
 
