@@ -35,6 +35,17 @@ SAFETY_DIR = Path(__file__).resolve().parents[1] / "content" / "safety"
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _RULE_ID = re.compile(r"[a-z0-9_]+")
 _MACRO = re.compile(r"<([A-Z0-9_]+)>")
+# "'s" after a noun ("my vision's gone", "the neck's stiff") is split off so the noun matches as
+# itself; after these words it is part of a contraction the rules spell out ("its", "thats").
+_KEEP_S = frozenset({"it", "that", "what", "there", "here", "he", "she", "let", "who", "where", "how", "when"})
+_POSSESSIVE_S = re.compile(r"\b(\w+)'s\b")
+_BACK_REFERENCE = re.compile(r"^\w+ (?:that|it|this|which|all that) (?:was|happened|is|were)\b")
+# A negation inside a match, after its first word ("my face isn't drooping"), unless it is part of
+# the sign itself ("my arm won't move", "i can't feel my hand").
+_INNER_NEGATION = re.compile(
+    r"\b(?:isnt|arent|wasnt|werent|hasnt|havent|doesnt|didnt|not|no|never)\b(?! (?:work|working|move|moving|stop|"
+    r"stopping|go away|going away|respond|responding|wake|waking|make sense|making sense|able|right|properly|straight|"
+    r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same))")
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
                         "informs"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
@@ -94,7 +105,9 @@ class Language:
     def clean(self, text: str) -> str:
         """Normalised words with apostrophes dropped, fillers removed and tens-numbers as digits
         ("fifty five" -> "55"), so that an age said in words is read like one typed in digits."""
-        norm = normalise_text(text).replace("'", "")
+        norm = _POSSESSIVE_S.sub(lambda m: m.group(0) if m.group(1) in _KEEP_S else f"{m.group(1)} s",
+                                 normalise_text(text))
+        norm = norm.replace("'", "")
         norm = self.fillers.sub(" ", norm)
         out: list[str] = []
         for word in norm.split():
@@ -109,12 +122,21 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Group:
+    """One group of a combo. A context group ("headache", "pain") only has to be present: the
+    negation that belongs to the sign ("it's not my usual headache") must not cancel its context."""
+
+    pattern: re.Pattern[str]
+    context: bool = False
+
+
+@dataclass(frozen=True)
 class Rule:
     """One category: any pattern, or every group of any combo, matching outside an ``unless``."""
 
     id: str
     patterns: tuple[re.Pattern[str], ...]
-    combos: tuple[tuple[re.Pattern[str], ...], ...]
+    combos: tuple[tuple[Group, ...], ...]
     unless: re.Pattern[str] | None
     remote: bool
     negatable: bool
@@ -175,8 +197,11 @@ class Screen:
                 return seen
         for combo in rule.combos:
             groups = [_Seen() for _ in combo]
-            for group, pattern in zip(groups, combo, strict=True):
-                self._scan(rule, pattern, text, group)
+            for seen_group, group in zip(groups, combo, strict=True):
+                if group.context:
+                    seen_group.live = group.pattern.search(text) is not None
+                else:
+                    self._scan(rule, group.pattern, text, seen_group)
             if all(g.live for g in groups):
                 seen.live = True
                 return seen
@@ -186,7 +211,8 @@ class Screen:
 
     def _scan(self, rule: Rule, pattern: re.Pattern[str], text: str, seen: _Seen) -> None:
         for found in pattern.finditer(text):
-            if self._set_aside(rule, text, found.start(), found.end()):
+            if self._set_aside(rule, text, found.start(), found.end()) or (
+                    rule.negatable and _INNER_NEGATION.search(found.group(0), found.group(0).find(" ") + 1 or 0)):
                 seen.set_aside = True
             else:
                 seen.live = True
@@ -222,9 +248,14 @@ class Screen:
         if self.language.recent_time.search(text):
             return False
         cuts = [0, *(m.start() for m in self.language.contrast.finditer(text)), len(text)]
-        for lo, hi in pairwise(cuts):
+        parts = list(pairwise(cuts))
+        for index, (lo, hi) in enumerate(parts):
             if lo <= start < hi:
-                return bool(self.language.remote_time.search(text[lo:hi]))
+                if self.language.remote_time.search(text[lo:hi]):
+                    return True
+                # "... but that was twenty years ago" dates the part before it
+                after = text[parts[index + 1][0]:parts[index + 1][1]] if index + 1 < len(parts) else ""
+                return bool(_BACK_REFERENCE.match(after) and self.language.remote_time.search(after))
         return False
 
     def _is_question_about(self, text: str) -> bool:
@@ -232,8 +263,8 @@ class Screen:
         rather than the person's own situation: it opens like a question, and nothing in it tells of
         something happening to the speaker or someone with them ("i fell", "my arm is numb"), once
         hypotheticals ("if i", "when my") are set aside."""
-        if not self.language.question_frames.match(text):
-            return False
+        if not self.language.question_frames.match(text) or self.language.recent_time.search(text):
+            return False  # "can i massage if i hit my head earlier today" is about today, not in general
         return not self.language.experience.search(self.language.hypothetical.sub(" ", text))
 
 
@@ -273,6 +304,15 @@ def _alternation(where: str, value: object, macros: dict[str, str]) -> re.Patter
     return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
+def _group(where: str, raw: object, macros: dict[str, str]) -> Group:
+    """A list of patterns, or ``{"context": [patterns]}`` for a group that only has to be present."""
+    if isinstance(raw, dict):
+        if set(raw) != {"context"}:
+            raise SafetyDataError(f"{where}: a group object takes only 'context'")
+        return Group(_alternation(where, raw["context"], macros), context=True)
+    return Group(_alternation(where, raw, macros))
+
+
 def _parse_rule(raw: object, index: int, macros: dict[str, str]) -> Rule:
     if not isinstance(raw, dict):
         raise SafetyDataError(f"safety rule #{index}: must be an object")
@@ -291,11 +331,11 @@ def _parse_rule(raw: object, index: int, macros: dict[str, str]) -> Rule:
         if not isinstance(raw["patterns"], list) or not raw["patterns"]:
             raise SafetyDataError(f"{where}: patterns must be a non-empty list")
         patterns = tuple(_compile(where, p, macros) for p in raw["patterns"])
-    combos: list[tuple[re.Pattern[str], ...]] = []
+    combos: list[tuple[Group, ...]] = []
     for combo in raw.get("combos", []):
         if not isinstance(combo, list) or len(combo) < 2:
             raise SafetyDataError(f"{where}: each combo must list at least two groups of patterns")
-        combos.append(tuple(_alternation(f"{where} combo group", g, macros) for g in combo))
+        combos.append(tuple(_group(f"{where} combo group", g, macros) for g in combo))
     unless = _alternation(f"{where} unless", raw["unless"], macros) if "unless" in raw else None
     flags = {}
     for key, default in (("remote", True), ("negatable", True), ("informational", True)):
