@@ -7,7 +7,13 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill.alexa.handlers import CatchAllExceptionHandler, handlers
-from skill.alexa.interceptors import LoadProfileInterceptor, RequestLogInterceptor, ResponseLogInterceptor
+from skill.alexa.interceptors import (
+    LoadProfileInterceptor,
+    RequestLogInterceptor,
+    ResponseLogInterceptor,
+    SessionAttributesInterceptor,
+)
+from skill.alexa.system_handlers import system_handlers
 from skill.config import SkillConfig
 from skill.persistence.resilient import ResilientAdapter
 
@@ -19,11 +25,12 @@ def skill_builder(persistence_adapter: AbstractPersistenceAdapter | None = None,
     adapter = ResilientAdapter(persistence_adapter) if persistence_adapter is not None else None
     sb = CustomSkillBuilder(persistence_adapter=adapter)
     sb.skill_id = config.skill_id
-    for handler in handlers(config):
+    for handler in [*handlers(config), *system_handlers()]:
         sb.add_request_handler(handler)
     sb.add_exception_handler(CatchAllExceptionHandler(config))
     sb.add_global_request_interceptor(RequestLogInterceptor())
-    sb.add_global_request_interceptor(LoadProfileInterceptor(enabled=adapter is not None))
+    sb.add_global_request_interceptor(SessionAttributesInterceptor())
+    sb.add_global_request_interceptor(LoadProfileInterceptor(adapter))
     sb.add_global_response_interceptor(ResponseLogInterceptor())
     return sb
 

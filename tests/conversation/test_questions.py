@@ -177,7 +177,8 @@ def test_store_failure_still_answers_and_keeps_saved_progress(make_conversation,
     exchange = broken.launch()
     assert exchange.transcript  # still answers
     broken.say("how hard should I press")
-    assert db_path.read_bytes().startswith(b"not a database")  # never overwritten
+    (aside,) = db_path.parent.glob(f"{db_path.name}.damaged-*")
+    assert aside.read_bytes().startswith(b"not a database")  # moved aside, never overwritten
     db_path.write_bytes(saved)
     assert "step" in make_conversation().launch().transcript
 
