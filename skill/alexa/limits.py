@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Callable
 from typing import Any
 
 from skill.profile import MAX_EPOCH_SECONDS, MAX_STEP
@@ -28,8 +27,6 @@ MAX_MARKS = 64
 MAX_MARK_SECONDS = 100_000
 MAX_INTEGER = 2**53  # beyond this JSON clients disagree about the value
 _STRING_ATTRIBUTES = ("last_topic", "offer", "pending_routine", "last_speech")
-
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class InputRejected(ValueError):
@@ -121,19 +118,3 @@ def _routine_fits(value: Any) -> bool:
             and _number(value.get("sent_at", 0), MAX_EPOCH_SECONDS)
             and isinstance(marks, list) and len(marks) <= MAX_MARKS
             and all(_number(mark, MAX_MARK_SECONDS) for mark in marks))
-
-
-def guarded(handler: LambdaHandler) -> LambdaHandler:
-    """A Lambda handler that gives an envelope with unusable session attributes a fresh session."""
-
-    def guarded_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        problem = envelope_problem(event)
-        if problem is not None and isinstance(event, dict) and isinstance(event.get("session"), dict):
-            logger.warning("request refused its session attributes (%s): starting a fresh session", problem)
-            event = {**event, "session": {**event["session"], "attributes": {}, "new": True}}
-            problem = envelope_problem(event)
-        if problem is not None:
-            raise InputRejected(problem)
-        return handler(event, context)
-
-    return guarded_handler
