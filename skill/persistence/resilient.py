@@ -24,7 +24,7 @@ from skill.deadline import Deadline
 logger = logging.getLogger("skill.persistence")
 
 FAILED_REQUESTS_KEPT = 1024
-CALL_DEADLINE_SECONDS = 1.0  # a load and a save together stay well inside the 3 s answer budget
+CALL_DEADLINE_SECONDS = 1.2  # a load and a save together stay inside the 3 s answer budget
 Change = Callable[[dict[str, object]], dict[str, object] | None]
 
 
@@ -74,11 +74,16 @@ class ResilientAdapter(AbstractPersistenceAdapter):
             logger.warning("skipped saving attributes for request %s: its load failed", _request_key(request_envelope))
             return False
         inner_update = getattr(self._inner, "update", None)
+        abandoned = threading.Event()
+
+        def change_in_time(stored: dict[str, object]) -> dict[str, object] | None:
+            """Once the request has moved on (and said "not saved"), a late transaction writes nothing."""
+            return None if abandoned.is_set() else change(stored)
 
         def write() -> bool:
             if inner_update is not None:
-                return bool(inner_update(request_envelope, change))
-            new = change(self._inner.get_attributes(request_envelope=request_envelope))
+                return bool(inner_update(request_envelope, change_in_time))
+            new = change_in_time(self._inner.get_attributes(request_envelope=request_envelope))
             if new is None:
                 return False
             self._inner.save_attributes(request_envelope=request_envelope, attributes=new)
@@ -87,6 +92,7 @@ class ResilientAdapter(AbstractPersistenceAdapter):
         try:
             return self._deadline.call(write)
         except Exception as error:
+            abandoned.set()
             logger.warning(
                 "saving attributes failed (%s: %s) for request %s",
                 type(error).__name__, error, _request_key(request_envelope),

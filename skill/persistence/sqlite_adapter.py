@@ -1,9 +1,7 @@
 """Persistent attributes in a local SQLite file, for the Flask server and local runs.
 
-One connection per call: sqlite3 connections cannot be shared across the Flask server's threads,
-opening a local file is cheap next to a voice round trip, and a file deleted under a running server
-is noticed and recreated on the next call. Nothing touches the disk until the
-first call, so building the adapter (for example in the app factory) has no side effects.
+Nothing touches the disk until the first call, so building the adapter (for example in the app
+factory) has no side effects.
 """
 
 import json
@@ -13,7 +11,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,8 +18,8 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_model import RequestEnvelope
 
-BUSY_TIMEOUT_SECONDS = 0.5  # another process holding the write lock; SQLite's own wait
-WRITE_WAIT_SECONDS = 0.5  # another thread of this process writing
+BUSY_TIMEOUT_SECONDS = 0.5  # another process holding the write lock: SQLite's own wait
+LOCK_WAIT_SECONDS = 0.5  # another thread of this process using the connection
 T = TypeVar("T")
 Change = Callable[[dict[str, object]], dict[str, object] | None]
 logger = logging.getLogger("skill.persistence")
@@ -75,17 +72,21 @@ def _to_json(attributes: dict[str, object]) -> str:
 class SqliteAdapter(AbstractPersistenceAdapter):
     """Stores each user's attributes as one JSON row keyed by Alexa user id.
 
-    Writes are read-modify-write transactions (:meth:`update`), one at a time within the process and
-    ``BEGIN IMMEDIATE`` across processes, so concurrent requests for one user never lose a change.
-    Every wait is bounded: heavy contention fails quickly with :class:`PersistenceError`, which the
-    resilient wrapper turns into an honest "not saved", instead of stalling the answer.
+    One connection, used by one thread at a time: calls queue on a lock for at most
+    ``LOCK_WAIT_SECONDS``, and writes are read-modify-write transactions (:meth:`update`,
+    ``BEGIN IMMEDIATE``, so another process cannot interleave either), so concurrent requests for
+    one user never lose a change. Heavy contention fails quickly with :class:`PersistenceError`,
+    which the resilient wrapper turns into an honest "not saved", instead of stalling the answer.
+
+    The file is watched, not trusted: one that was deleted (or replaced) is noticed on the next call
+    and a fresh one created, folders included; one that is damaged is moved aside, never written to.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self._path = Path(path)
-        self._prepared = False
-        self._prepare_lock = threading.Lock()
-        self._write_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._conn: sqlite3.Connection | None = None
+        self._identity: tuple[int, int] | None = None
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
         user_id = user_id_of(request_envelope)
@@ -115,75 +116,93 @@ class SqliteAdapter(AbstractPersistenceAdapter):
                 raise
             return new is not None
 
-        if not self._write_lock.acquire(timeout=WRITE_WAIT_SECONDS):
-            raise PersistenceError(f"store busy: no write slot within {WRITE_WAIT_SECONDS:.1f} s")
-        try:
-            return self._run(transaction)
-        finally:
-            self._write_lock.release()
+        return self._run(transaction)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         user_id = user_id_of(request_envelope)
         self._run(lambda conn: conn.execute(_DELETE, (user_id,)))
 
+    def close(self) -> None:
+        """Let go of the file (tests that remount or replace it; a clean shutdown)."""
+        with self._lock:
+            self._drop()
+
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work`` on a fresh connection. A file, folder or table that vanished is recreated and a
-        damaged file moved aside, then ``work`` runs once more on the fresh file."""
-        for attempt in (1, 2):
-            try:
-                with closing(self._connect()) as conn:
-                    return work(conn)
-            except sqlite3.DatabaseError as error:
-                if attempt == 2 or not self._heal(error):
-                    raise
-        raise AssertionError("unreachable")
+        """``work`` on the connection, one call at a time. A file, folder or table that vanished is
+        recreated and a damaged file moved aside, then ``work`` runs once more on the fresh file."""
+        if not self._lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            raise PersistenceError(f"store busy: waited {LOCK_WAIT_SECONDS:.1f} s for the connection")
+        try:
+            for attempt in (1, 2):
+                try:
+                    return work(self._connection())
+                except sqlite3.DatabaseError as error:
+                    healed = self._heal(error)
+                    if attempt == 2 or not healed:
+                        raise
+            raise AssertionError("unreachable")
+        finally:
+            self._lock.release()
 
     def _heal(self, error: sqlite3.DatabaseError) -> bool:
-        """Whether ``error`` was repaired (so a retry may succeed): a missing table is recreated on
-        the next connect; a damaged file is renamed aside, never written to, and logged."""
-        with self._prepare_lock:
-            self._prepared = False
-            if _is_damage(error) and self._path.is_file():
-                _move_aside(self._path, "damaged")
-                return True
+        """Drop the connection (the next call reopens) and say whether a retry may succeed: a missing
+        table is recreated on reopening; a damaged file is renamed aside and logged."""
+        self._drop()
+        if _is_damage(error) and self._path.is_file():
+            _move_aside(self._path, "damaged")
+            return True
         return "no such table" in str(error)
 
-    def _connect(self) -> sqlite3.Connection:
-        if not self._prepared or not self._path.exists():
-            self._prepare()
-        conn = sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
-        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable on process crash, one fsync per checkpoint
-        return conn
+    def _connection(self) -> sqlite3.Connection:
+        """The open connection, if it still points at the file at ``path``; else a fresh one."""
+        if self._conn is None or _identity(self._path) != self._identity:
+            self._drop()
+            self._conn = self._open()
+            self._identity = _identity(self._path)
+        return self._conn
 
-    def _prepare(self) -> None:
-        """Create folders, file and table on first use and whenever the file vanished, one thread at a time.
+    def _open(self) -> sqlite3.Connection:
+        """Create folders, file and table as needed, and check the file before trusting it.
 
-        Switching a new file to WAL is not covered by the busy timeout, so threads racing to do it
-        get "database is locked". ``quick_check`` finds a file damaged anywhere, not just in the pages
-        a request happens to read; such a file (or one that is no database at all) is moved aside and
-        replaced by a fresh one. A failure leaves the adapter unprepared, so the next call tries again.
+        ``quick_check`` finds a file damaged anywhere, not just in the pages a request happens to
+        read; such a file (or one that is no database at all) is moved aside and a fresh one created.
         """
-        with self._prepare_lock:
-            if self._prepared and self._path.exists():
-                return
-            self._prepared = False
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                self._create()
-            except sqlite3.DatabaseError as error:
-                if not (_is_damage(error) and self._path.is_file()):
-                    raise
-                _move_aside(self._path, "damaged")
-                self._create()
-            self._prepared = True
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return _open_checked(self._path)
+        except sqlite3.DatabaseError as error:
+            if not (_is_damage(error) and self._path.is_file()):
+                raise
+            _move_aside(self._path, "damaged")
+            return _open_checked(self._path)
 
-    def _create(self) -> None:
-        with closing(sqlite3.connect(self._path, timeout=BUSY_TIMEOUT_SECONDS)) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        self._conn, self._identity = None, None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _open_checked(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")  # WAL: safe on a process crash; fsync at checkpoints
+        conn.execute(_SCHEMA)
+        verdict = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
         if verdict != "ok":
             raise sqlite3.DatabaseError(f"database disk image is malformed ({verdict})")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _from_json(text: str) -> dict[str, object]:
