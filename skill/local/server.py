@@ -381,6 +381,12 @@ def create_app(
     return app
 
 
+def alexa_app() -> Flask:
+    """The web-service endpoint alone, configured from the environment, for a production WSGI server:
+    ``waitress-serve --listen 127.0.0.1:5000 --call skill.local.server:alexa_app``."""
+    return create_app(alexa_only=True)
+
+
 def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: bool) -> None:
     send = _as_skill(in_process(skill), skill.skill_id)
     audio = AudioStore((lambda: speaker) if speaker is not None else _default_speaker)
