@@ -12,7 +12,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_request_type
 from ask_sdk_model import Response
 
-from skill.alexa.limits import MAX_ATTRIBUTES_DEPTH, clean_session_attributes, json_problem
+from skill.alexa.limits import attributes_problem, clean_session_attributes
 from skill.alexa.respond import PROFILE_KEY, STORE_KEY
 from skill.persistence.resilient import ResilientAdapter
 from skill.profile import Profile, schema_problem
@@ -63,7 +63,7 @@ class LoadProfileInterceptor(AbstractRequestInterceptor):
         raw = self.store.get_attributes(envelope)
         if not self.store.available_for(envelope):
             return
-        problem = json_problem(raw, MAX_ATTRIBUTES_DEPTH) or schema_problem(raw)
+        problem = attributes_problem(raw, "stored attributes") or schema_problem(raw)
         if problem is not None:
             logger.warning("stored profile ignored (%s): treated as a new user; the stored row is kept", problem)
             return

@@ -70,14 +70,15 @@ def envelope_problem(envelope: Any) -> str | None:
     return None if attributes is None else attributes_problem(attributes)
 
 
-def attributes_problem(attributes: Any) -> str | None:
+def attributes_problem(attributes: Any, what: str = "session attributes") -> str | None:
+    """Why these attributes (session, or a stored profile) are unsafe to hand on, or ``None``."""
     if not isinstance(attributes, dict):
-        return "session attributes are not an object"
+        return f"{what} are not an object"
     problem = json_problem(attributes, MAX_ATTRIBUTES_DEPTH)
     if problem is not None:
-        return f"session attributes: {problem}"
+        return f"{what}: {problem}"
     if len(json.dumps(attributes)) > MAX_ATTRIBUTES_CHARS:
-        return f"session attributes are larger than {MAX_ATTRIBUTES_CHARS} characters"
+        return f"{what} are larger than {MAX_ATTRIBUTES_CHARS} characters"
     return None
 
 

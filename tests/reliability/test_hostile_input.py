@@ -191,6 +191,7 @@ TAMPERED_ROWS = {
     "pace a list": '{"v": 1, "pace": ["slower"]}',
     "a newer schema": '{"v": 2, "disclaimer_heard": true}',
     "nested 100 deep": json.dumps({"v": 1, "extra": nested(100)}),
+    "100 KB": json.dumps({"v": 1, "extra": "x" * 100_000}),
 }
 
 
