@@ -42,6 +42,8 @@ CONNECT_TIMEOUT_SECONDS = 0.5
 READ_TIMEOUT_SECONDS = 0.8
 TOTAL_MAX_ATTEMPTS = 2  # the first call included
 CONFLICT_RETRIES = 8  # conditional puts that lost a race, re-read and tried again
+USER_LOCKS = 64  # writes for one user queue within a process instead of racing (striped by user id)
+LOCK_WAIT_SECONDS = 1.0
 TABLE_ACTIVE_TIMEOUT_SECONDS = 60.0
 KEY, ATTRIBUTES, VERSION = "id", "attributes", "version"
 Change = Callable[[dict[str, object]], dict[str, object] | None]
@@ -140,6 +142,7 @@ class DynamoDbStore(AbstractPersistenceAdapter):
         self._active_timeout = active_timeout
         self._table: Any = None
         self._lock = threading.Lock()
+        self._user_locks = [threading.Lock() for _ in range(USER_LOCKS)]
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, object]:
         item = self._item(user_id_of(request_envelope))
@@ -152,10 +155,23 @@ class DynamoDbStore(AbstractPersistenceAdapter):
         self.update(request_envelope, lambda _stored: attributes)
 
     def update(self, request_envelope: RequestEnvelope, change: Change) -> bool:
-        """Write ``change(stored attributes)`` if nobody wrote in between, else re-read and try again."""
+        """Write ``change(stored attributes)`` if nobody wrote in between, else re-read and try again.
+
+        Threads of one process take turns per user first, so the conditional write only has to
+        settle races between processes (Lambda containers, several web-service hosts).
+        """
+        user_id = user_id_of(request_envelope)
+        lock = self._user_locks[hash(user_id) % USER_LOCKS]
+        if not lock.acquire(timeout=LOCK_WAIT_SECONDS):
+            raise PersistenceError(f"store busy: waited {LOCK_WAIT_SECONDS:.1f} s behind other saves for this user")
+        try:
+            return self._conditional_update(user_id, change)
+        finally:
+            lock.release()
+
+    def _conditional_update(self, user_id: str, change: Change) -> bool:
         from boto3.dynamodb.conditions import Attr
 
-        user_id = user_id_of(request_envelope)
         for _ in range(CONFLICT_RETRIES):
             item = self._item(user_id)
             new = change({} if item is None else _attributes_of(item))
