@@ -207,3 +207,29 @@ def test_a_tampered_stored_profile_is_treated_as_new_and_kept(db_path: Path, row
     assert said_saved(stop_after_two_steps(talk_to(store))) is False  # honest: the row is not overwritten
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT attributes FROM attributes").fetchall() == [(row,)]
+
+
+# --- the simulator takes typed text and a client-held session: the same guarantees -----------------------------
+
+SIMULATED: list[tuple[str, bytes, int]] = [
+    ("control characters in the text", json.dumps({"text": "heat\x00 or \x1b[2J ice\ufffe", "session": None}).encode(),
+     200),
+    ("control characters in a stored answer", json.dumps({"text": "repeat", "session": {
+        **envelopes.new_session(), "attributes": {"last_speech": "say\x07 this \x00 & <that>"}}}).encode(), 200),
+    ("session attributes nested 500 deep", json.dumps({"text": "help", "session": {
+        **envelopes.new_session(), "attributes": {"deep": nested(500)}}}).encode(), 400),
+    ("NaN in the session", json.dumps({"text": "help", "session": {**envelopes.new_session(),
+                                                                   "attributes": {"x": 1}}}).replace(
+        '"x": 1', '"x": NaN').encode(), 400),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "status"), SIMULATED, ids=[case[0] for case in SIMULATED])
+def test_the_simulator_never_answers_with_a_500_or_invalid_ssml(name: str, payload: bytes, status: int) -> None:
+    app = create_app(skill=build_skill(None, SkillConfig(seed=4)), verify=False, speaker=object(), env={})  # type: ignore
+    response = app.test_client().post("/simulate", data=payload, content_type="application/json")
+    answer = strict_json(response.data)
+    assert response.status_code == status, answer
+    if status == 200:
+        ssml = answer["response"]["response"]["outputSpeech"]["ssml"]
+        assert problems(ssml) == [] and "\x00" not in ssml and "\x07" not in ssml
