@@ -4,8 +4,8 @@ Persistence: DynamoDB when ``NRC_DYNAMODB_TABLE`` is set (see skill.persistence.
 beyond the session. Kept to a few lines; everything else lives in the ``skill`` package.
 """
 
-from skill.alexa.builder import skill_builder
+from skill.alexa.builder import lambda_handler as checked_lambda_handler
 from skill.config import SkillConfig
 from skill.persistence.factory import adapter_from_env
 
-lambda_handler = skill_builder(adapter_from_env(), SkillConfig.from_env()).lambda_handler()
+lambda_handler = checked_lambda_handler(adapter_from_env(), SkillConfig.from_env())

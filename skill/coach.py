@@ -43,6 +43,7 @@ class Turn:
     reprompt: Plan | None = None
     timed: Plan | None = None
     card: Card | None = None
+    unsaved: Plan | None = None  # said instead of ``speech`` when the profile could not be saved
 
     @property
     def ends_session(self) -> bool:
@@ -138,14 +139,13 @@ class Coach:
     def stop(self) -> Turn:
         """Stop or cancel: save the place in a routine, say goodbye, end the session."""
         state, _ = self._settle()
-        parts: list[str] = []
-        profile = self.profile
-        if state:
-            profile = self._save_place(state)
-            parts.append(self.p("stopped_saved", step=number_words(state.step + 1),
-                                routine=self.content.routines[state.id].name))
-        parts.append(self.p("goodbye"))
-        return self._turn(self.say(*parts), None, profile=profile, routine=None, offer=None)
+        goodbye = self.p("goodbye")
+        if not state:
+            return self._turn(self.say(goodbye), None, routine=None, offer=None)
+        place = {"step": number_words(state.step + 1), "routine": self.content.routines[state.id].name}
+        turn = self._turn(self.say(self.p("stopped_saved", **place), goodbye), None,
+                          profile=self._save_place(state), routine=None, offer=None)
+        return replace(turn, unsaved=self.say(self.p("stopped_not_saved", **place), goodbye))
 
     def session_ended(self) -> Turn:
         state, _ = self._settle()
@@ -399,9 +399,11 @@ class Coach:
         if state is None:
             return self._open(self.say(self.p("progress_none")), "launch_menu")
         total = len(self.content.routines[state.id].steps)
-        speech = self.say(self.p("paused", step=number_words(state.step + 1), total=number_words(total)))
-        return self._turn(speech, self.say(self.p("paused_reprompt")), profile=self._save_place(state),
-                          routine=replace(state, paused=True).to_dict(), offer="resume")
+        place = {"step": number_words(state.step + 1), "total": number_words(total)}
+        turn = self._turn(self.say(self.p("paused", **place)), self.say(self.p("paused_reprompt")),
+                          profile=self._save_place(state), routine=replace(state, paused=True).to_dict(),
+                          offer="resume")
+        return replace(turn, unsaved=self.say(self.p("paused_not_saved", **place)))
 
     def change_pace(self, direction: int) -> Turn:
         """Slower (-1) or faster (+1): holds, breaths and speech all follow; the choice is remembered."""

@@ -13,6 +13,11 @@ from typing import Any
 from skill.speech.plan import DEFAULT_PACE, PACES
 
 SCHEMA_VERSION = 1
+MAX_STEP = 63  # far beyond any routine, small enough that no stored number can overflow or lock a user out
+MAX_COMPLETED = 1_000_000
+MAX_EPOCH_SECONDS = 2**40
+_KNOWN_FIELDS = {"v": int, "disclaimer_heard": bool, "safety_checked": bool, "pace": str,
+                 "unfinished": dict, "completed": dict}
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,13 @@ class Profile:
         return data
 
     @classmethod
+    def from_stored(cls, data: Any) -> Profile | None:
+        """The stored profile, or ``None`` when the row breaks the schema (wrong types, numbers out of
+        bounds, a newer schema version): the caller then treats the user as new and must not write
+        over that row, which may be a newer version's data or evidence worth keeping."""
+        return cls.from_dict(data) if schema_problem(data) is None else None
+
+    @classmethod
     def from_dict(cls, data: Any, routine_ids: tuple[str, ...] = ("quick", "full", "gentle")) -> Profile:
         """Tolerant reader: anything missing or malformed becomes the default (numbers may be Decimal)."""
         if not isinstance(data, dict):
@@ -76,3 +88,57 @@ class Profile:
                 except (TypeError, ValueError):
                     continue
         return cls(bool(data.get("disclaimer_heard")), bool(data.get("safety_checked")), pace, unfinished, completed)
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def schema_problem(data: Any) -> str | None:
+    """What is wrong with a stored profile (``None`` when it is fine; ``{}`` is a new user and fine).
+
+    Field names and reasons only, never values: the result goes to the log.
+    """
+    if not isinstance(data, dict):
+        return "not a map"
+    for name, kind in _KNOWN_FIELDS.items():
+        if name in data and not (isinstance(data[name], kind) and (kind is bool or not isinstance(data[name], bool))):
+            return f"{name} is not a {kind.__name__}"
+    if "v" in data and data["v"] != SCHEMA_VERSION:
+        return "unknown schema version"
+    if "pace" in data and data["pace"] not in PACES:
+        return "unknown pace"
+    unfinished = data.get("unfinished")
+    if unfinished is not None and not (isinstance(unfinished.get("routine"), str)
+                                       and _whole(unfinished.get("step", 0), 0, MAX_STEP)
+                                       and _whole(unfinished.get("when", 0), 0, MAX_EPOCH_SECONDS)):
+        return "unfinished out of bounds"
+    completed = data.get("completed") or {}
+    if len(completed) > MAX_STEP or not all(_whole(v, 0, MAX_COMPLETED) for v in completed.values()):
+        return "completed out of bounds"
+    return None
+
+
+def merge_profiles(before: Profile, after: Profile, current: Profile) -> Profile:
+    """Apply one request's change (``before`` to ``after``) to what is stored ``current``-ly.
+
+    Requests for one user can overlap (two devices, retries), so a save must not replace the whole
+    profile with the copy this request loaded: counts add their increments, a flag or pace that
+    this request changed wins, and a saved place is never moved back to an older one.
+    """
+    def changed(name: str) -> Any:
+        return getattr(after if getattr(after, name) != getattr(before, name) else current, name)
+
+    completed = dict(current.completed)
+    for routine_id in set(before.completed) | set(after.completed):
+        delta = after.completed.get(routine_id, 0) - before.completed.get(routine_id, 0)
+        count = min(MAX_COMPLETED, max(0, completed.get(routine_id, 0) + delta))
+        completed.pop(routine_id, None)
+        if count:
+            completed[routine_id] = count
+    unfinished = current.unfinished
+    if after.unfinished != before.unfinished:
+        newer_elsewhere = (current.unfinished is not None and current.unfinished != before.unfinished
+                           and (after.unfinished is None or current.unfinished.when > after.unfinished.when))
+        unfinished = current.unfinished if newer_elsewhere else after.unfinished
+    return Profile(changed("disclaimer_heard"), changed("safety_checked"), changed("pace"), unfinished, completed)

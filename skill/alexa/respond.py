@@ -1,9 +1,15 @@
-"""Turn a pure :class:`~skill.coach.Turn` into an ASK response, through the one SSML builder."""
+"""Turn a pure :class:`~skill.coach.Turn` into an ASK response, through the one SSML builder.
+
+The profile is saved before the speech is chosen: a turn that says "I've saved your place" carries
+an ``unsaved`` alternative, spoken instead when the save did not happen (store down, late,
+read-only, full, or no store at all), so the skill never claims a save that failed.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import replace
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
@@ -12,18 +18,22 @@ from ask_sdk_model.ui import SimpleCard
 
 from skill.coach import Turn
 from skill.config import SkillConfig
+from skill.persistence.resilient import ResilientAdapter
+from skill.profile import Profile, merge_profiles
 from skill.speech.apla import render_apla
 from skill.speech.plan import Plan
 from skill.speech.ssml import render_ssml
 
 logger = logging.getLogger("skill.alexa")
 PROFILE_KEY = "profile"
-PROFILE_LOADED_KEY = "profile_loaded"
+STORE_KEY = "profile_store"  # the store this request may save to; None when it must not write
 
 
 def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Response:
     """Speech, optional APL-A for the timed part, reprompt exactly when the session stays open, card, state."""
     builder = handler_input.response_builder
+    if not remember(handler_input, turn) and turn.unsaved is not None:
+        turn = _unsaved(turn)
     speech: Plan = turn.speech
     if turn.timed is not None and not config.use_apla:
         speech = speech + turn.timed
@@ -40,15 +50,35 @@ def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Res
         builder.set_card(SimpleCard(title=turn.card.title, content=turn.card.text))
     if handler_input.request_envelope.session is not None:
         handler_input.attributes_manager.session_attributes = turn.session
-    remember(handler_input, turn)
     return builder.response
 
 
-def remember(handler_input: HandlerInput, turn: Turn) -> None:
-    """Save the profile when the turn changed it; the resilient adapter keeps store failures quiet."""
+def remember(handler_input: HandlerInput, turn: Turn) -> bool:
+    """Save the turn's change to the profile; whether what the turn remembers is now stored.
+
+    The change (this request's profile before and after) is merged into the stored profile inside
+    the store's transaction, so overlapping requests for one user never lose each other's updates.
+    A stored row that has become invalid meanwhile is left alone.
+    """
     attrs = handler_input.attributes_manager
-    before = attrs.request_attributes.get(PROFILE_KEY)
-    if turn.profile == before or not attrs.request_attributes.get(PROFILE_LOADED_KEY):
-        return
-    attrs.persistent_attributes = turn.profile.to_dict()
-    attrs.save_persistent_attributes()
+    before = attrs.request_attributes.get(PROFILE_KEY) or Profile()
+    if turn.profile == before:
+        return True
+    store: ResilientAdapter | None = attrs.request_attributes.get(STORE_KEY)
+    if store is None:
+        return False
+
+    def change(stored: dict[str, object]) -> dict[str, object] | None:
+        current = Profile.from_stored(stored)
+        return None if current is None else merge_profiles(before, turn.profile, current).to_dict()
+
+    return store.update(handler_input.request_envelope, change)
+
+
+def _unsaved(turn: Turn) -> Turn:
+    """The turn with its not-saved speech, also as the text "repeat" says again."""
+    assert turn.unsaved is not None
+    session = dict(turn.session)
+    if session.get("last_speech") == turn.speech.text():
+        session["last_speech"] = turn.unsaved.text()
+    return replace(turn, speech=turn.unsaved, session=session, unsaved=None)

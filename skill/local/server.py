@@ -10,6 +10,7 @@ Every error reaches the client as short JSON; details go to the log only.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -28,6 +29,15 @@ from flask import Flask, Response, jsonify, request, send_file, send_from_direct
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from skill.alexa.interceptors import loggable
+from skill.alexa.limits import (
+    MAX_ENVELOPE_DEPTH,
+    attributes_problem,
+    envelope_problem,
+    json_problem,
+    refuse_constant,
+)
+from skill.alexa.system_handlers import EMPTY_RESPONSE, known_request_type
 from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
 from skill.local.conversation import Conversation, Send, in_process
@@ -140,10 +150,25 @@ def _default_speaker() -> WavRenderer:
 
 
 def _parse_json(body: bytes) -> Any:
+    """Strict JSON: no NaN or Infinity, nothing too deep or too large to handle safely."""
     try:
-        return json.loads(body)
+        data = json.loads(body, parse_constant=refuse_constant)
     except (ValueError, RecursionError) as exc:
         raise BadInput("The body must be JSON.") from exc
+    _within_limits(json_problem(data, MAX_ENVELOPE_DEPTH))
+    return data
+
+
+def _within_limits(problem: str | None) -> None:
+    if problem is not None:
+        raise BadInput(f"The request breaks a limit: {problem}.")
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 def _dig(data: Any, *keys: str) -> Any:
@@ -180,6 +205,7 @@ def _session_input(session: Any) -> dict[str, Any] | None:
             and isinstance(user, dict) and isinstance(user.get("userId"), str)
             and isinstance(session.get("attributes", {}), dict)):
         raise BadInput(message)
+    _within_limits(attributes_problem(session.get("attributes", {})))
     return {
         "new": False,
         "sessionId": session["sessionId"],
@@ -277,11 +303,16 @@ def create_app(
     db_path: str | os.PathLike[str] | None = None,
     verifier: RequestVerifier | None = None,
     speaker: WavRenderer | None = None,
+    remote_simulator: bool | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Flask:
-    """The app. Arguments win over the environment (``NRC_NO_VERIFY``, ``NRC_SKILL_ID``, ``NRC_DB_PATH``).
+    """The app. Arguments win over the environment (``NRC_NO_VERIFY``, ``NRC_SKILL_ID``, ``NRC_DB_PATH``,
+    ``NRC_REMOTE_SIMULATOR``).
 
     ``alexa_only`` serves ``/alexa`` and ``/healthz`` alone, for running as a deployed web service.
+    The simulator has no authentication, so it answers loopback clients only unless
+    ``remote_simulator`` is set (behind a reverse proxy on the same machine every client looks
+    local: use ``alexa_only`` there).
     """
     env = os.environ if env is None else env
     config = SkillConfig.from_env(env)
@@ -300,6 +331,11 @@ def create_app(
     checker = verifier if verify else None
     if not verify:
         logger.warning("Alexa request verification is OFF: use this only for local development and tests")
+    elif not (config.skill_id or skill.skill_id):
+        logger.warning("no skill id is configured (NRC_SKILL_ID): signatures are verified, but requests for "
+                       "any skill are accepted; set it before exposing the endpoint")
+    if remote_simulator is None:
+        remote_simulator = _env_flag(env.get("NRC_REMOTE_SIMULATOR"))
 
     app = Flask(__name__, static_folder=None if alexa_only else str(WEB_DIR), static_url_path="/static")
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, DEBUG=False, PROPAGATE_EXCEPTIONS=False)
@@ -324,11 +360,16 @@ def create_app(
                 logger.warning("refused an /alexa request: %s", error.reason)
                 return _error(400, "not_verified", "The request could not be verified.")
         envelope = _parse_json(body)
-        if not isinstance(_dig(envelope, "request", "type"), str):
+        _within_limits(envelope_problem(envelope))
+        request_type = _dig(envelope, "request", "type")
+        if not isinstance(request_type, str):
             raise BadInput("The body must be an Alexa request envelope.")
         if skill.skill_id and _dig(envelope, "context", "System", "application", "applicationId") != skill.skill_id:
             logger.warning("refused an /alexa request for another skill")
             return _error(400, "not_verified", "The request could not be verified.")
+        if not known_request_type(request_type):  # the SDK cannot even read it; Alexa wants a valid reply
+            logger.info("request type %s is unknown: empty response", loggable(request_type))
+            return jsonify(EMPTY_RESPONSE)
         try:
             parsed = skill.serializer.deserialize(payload=body.decode("utf-8"), obj_type=RequestEnvelope)
         except Exception as exc:
@@ -336,13 +377,26 @@ def create_app(
         return jsonify(skill.serializer.serialize(skill.invoke(request_envelope=parsed, context=None)))
 
     if not alexa_only:
-        _add_simulator(app, skill, speaker)
+        _add_simulator(app, skill, speaker, remote_simulator)
     return app
 
 
-def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None) -> None:
+def alexa_app() -> Flask:
+    """The web-service endpoint alone, configured from the environment, for a production WSGI server:
+    ``waitress-serve --listen 127.0.0.1:5000 --call skill.local.server:alexa_app``."""
+    return create_app(alexa_only=True)
+
+
+def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: bool) -> None:
     send = _as_skill(in_process(skill), skill.skill_id)
     audio = AudioStore((lambda: speaker) if speaker is not None else _default_speaker)
+
+    @app.before_request
+    def loopback_only() -> ResponseReturnValue | None:
+        if remote or request.path in ("/alexa", "/healthz") or _is_loopback(request.remote_addr):
+            return None
+        return _error(403, "forbidden", "The simulator answers this machine only: set NRC_REMOTE_SIMULATOR=1 "
+                                        "to open it, or serve with --alexa-only.")
 
     @app.get("/")
     def index() -> ResponseReturnValue:
@@ -392,7 +446,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> ResponseReturnValue:
-        logger.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path, exc_info=error)
+        logger.error("unhandled %s on %s %s", type(error).__name__, loggable(request.method), loggable(request.path),
+                     exc_info=error)
         return _error(500, "internal_error")
 
 
@@ -403,8 +458,8 @@ def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, verify: bool | No
 
     app = create_app(verify=verify, alexa_only=alexa_only)
     if not alexa_only and host not in LOOPBACK_HOSTS:
-        logger.warning("the simulator has no authentication and is reachable beyond this machine: "
-                       "use --alexa-only when exposing the server")
+        logger.warning("listening beyond this machine: the simulator refuses other machines' requests unless "
+                       "NRC_REMOTE_SIMULATOR=1; use --alexa-only when exposing the server")
     server = make_server(host, port, app, threaded=True)
     base = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
     print(f"Alexa endpoint: POST {base}/alexa", flush=True)

@@ -27,10 +27,13 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import DNSName, PolicyBuilder, Store
 from cryptography.x509.verification import VerificationError as ChainError
 
+from skill.deadline import Deadline
+
 SIGNING_NAME = "echo-api.amazon.com"
 CERT_HOST = "s3.amazonaws.com"
 CERT_PATH_PREFIX = "/echo.api/"
-FETCH_TIMEOUT_SECONDS = 5.0
+FETCH_TIMEOUT_SECONDS = 1.0  # each socket operation
+FETCH_DEADLINE_SECONDS = 1.0  # the whole download, DNS lookup included (which socket timeouts do not cover)
 FETCH_MAX_BYTES = 64 * 1024
 CACHE_MAX_ENTRIES = 16
 SYSTEM_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -156,12 +159,14 @@ class AlexaRequestVerifier:
         fetch: Fetch | None = None,
         clock: Clock | None = None,
         tolerance_seconds: float = 150,
+        fetch_deadline_seconds: float = FETCH_DEADLINE_SECONDS,
     ) -> None:
         self._skill_id = skill_id
         self._store = Store(load_default_roots() if roots is None else roots)
         self._fetch = fetch or fetch_pem
         self._clock = clock or (lambda: datetime.now(UTC))
         self._tolerance = timedelta(seconds=tolerance_seconds)
+        self._deadline = Deadline(fetch_deadline_seconds, "certificate-download", workers=4)
         self._cache: dict[str, list[x509.Certificate]] = {}
         self._lock = threading.Lock()
 
@@ -214,8 +219,10 @@ class AlexaRequestVerifier:
         return leaf
 
     def _download(self, cert_url: str) -> list[x509.Certificate]:
+        """The chain at ``cert_url`` within the deadline: a late download fails the request (400)
+        rather than holding the answer past Alexa's patience."""
         try:
-            pem = self._fetch(cert_url)
+            pem = self._deadline.call(lambda: self._fetch(cert_url))
         except VerificationError:
             raise
         except Exception as exc:

@@ -29,10 +29,12 @@ def adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenc
 
 def local_adapter_from_env(env: Mapping[str, str] | None = None) -> AbstractPersistenceAdapter:
     """For the local shim and CLI: DynamoDB when configured, else SQLite at ``NRC_DB_PATH`` or the
-    default file in the user's home, so progress is kept with no setup."""
+    default file in the user's home, so progress is kept with no setup. Off AWS the EC2 metadata
+    address is not asked for credentials unless ``NRC_AWS_INSTANCE_METADATA=1`` (a web service on EC2)."""
     from skill.config import db_path_from_env
 
     env = os.environ if env is None else env
-    adapter = adapter_from_env({**env, "NRC_DB_PATH": str(db_path_from_env(env))})
+    adapter = adapter_from_env({**env, "NRC_DB_PATH": str(db_path_from_env(env)),
+                                "NRC_AWS_INSTANCE_METADATA": env.get("NRC_AWS_INSTANCE_METADATA", "0")})
     assert adapter is not None  # a path is always given
     return adapter

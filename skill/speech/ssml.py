@@ -21,6 +21,18 @@ ALLOWED_TAGS = {
 }
 
 
+# XML 1.0 forbids C0 controls (but tab, newline, return), lone surrogates, U+FFFE and U+FFFF; C1 controls
+# and DEL are allowed but mean nothing in speech. A stored or typed text carrying any of them would
+# make the whole response invalid, so they are dropped, and tab, newline and return become spaces.
+_UNSPEAKABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+
+
+def speakable(text: str) -> str:
+    """``text`` with every character SSML cannot carry removed (see ``_UNSPEAKABLE``)."""
+    return _LINE_BREAKS.sub(" ", _UNSPEAKABLE.sub("", text))
+
+
 class SSMLError(ValueError):
     """A plan or document that Alexa would refuse or play wrongly."""
 
@@ -34,7 +46,7 @@ def _break(seconds: float) -> str:
 def _speech(seg: Speech) -> str:
     if not MIN_RATE <= seg.rate <= MAX_RATE:
         raise SSMLError(f"prosody rate {seg.rate}% outside {MIN_RATE}-{MAX_RATE}%")
-    body = _html_escape(seg.text, quote=False)  # &, < and > only: quotes are fine in SSML text
+    body = _html_escape(speakable(seg.text), quote=False)  # &, < and > only: quotes are fine in SSML text
     return body if seg.rate == 100 else f'<prosody rate="{seg.rate}%">{body}</prosody>'
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from skill.content import TOPIC_IDS, load
@@ -211,14 +213,19 @@ def test_store_failure_still_answers_and_keeps_saved_progress(make_conversation,
     talk.say("start the full routine")
     talk.say("no")
     talk.say("stop")
+    del talk  # the server stops: its connection closes and folds the write-ahead log into the file
+    gc.collect()
     saved = db_path.read_bytes()
     db_path.write_bytes(b"not a database" * 100)
     broken = make_conversation()
     exchange = broken.launch()
     assert exchange.transcript  # still answers
     broken.say("how hard should I press")
-    assert db_path.read_bytes().startswith(b"not a database")  # never overwritten
-    db_path.write_bytes(saved)
+    (aside,) = db_path.parent.glob(f"{db_path.name}.damaged-*")
+    assert aside.read_bytes().startswith(b"not a database")  # moved aside, never overwritten
+    del broken
+    gc.collect()
+    db_path.write_bytes(saved)  # the operator puts the good copy back
     assert "step" in make_conversation().launch().transcript
 
 

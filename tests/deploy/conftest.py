@@ -30,9 +30,10 @@ def free_port() -> int:
 
 
 class Dynalite:
-    """One dynalite server; ``stop``/``kill`` and ``start`` again keep the port and the data folder."""
+    """One dynalite server; ``stop``/``kill`` and ``start`` again keep the port and the data folder.
+    Without a data folder it keeps everything in memory, so a restart loses every table."""
 
-    def __init__(self, node: str, data_dir: Path, create_table_ms: int = 0) -> None:
+    def __init__(self, node: str, data_dir: Path | None, create_table_ms: int = 0) -> None:
         self.node = node
         self.data_dir = data_dir
         self.port = free_port()
@@ -45,7 +46,9 @@ class Dynalite:
 
     def start(self) -> None:
         command = [self.node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(self.port),
-                   "--path", str(self.data_dir), "--createTableMs", str(self.create_table_ms)]
+                   "--createTableMs", str(self.create_table_ms)]
+        if self.data_dir is not None:
+            command += ["--path", str(self.data_dir)]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self._wait_until_listening()
 
@@ -113,8 +116,8 @@ def dynalite_factory(tmp_path: Path, aws_env: None) -> Iterator[Callable[..., Dy
         pytest.skip("node is not on PATH; dynalite needs Node 20")
     started: list[Dynalite] = []
 
-    def make(create_table_ms: int = 0) -> Dynalite:
-        server = Dynalite(node, tmp_path / f"dynalite-{len(started)}", create_table_ms)
+    def make(create_table_ms: int = 0, in_memory: bool = False) -> Dynalite:
+        server = Dynalite(node, None if in_memory else tmp_path / f"dynalite-{len(started)}", create_table_ms)
         started.append(server)
         server.start()
         return server

@@ -161,8 +161,8 @@ def test_save_load_and_delete_round_trip_with_integers_back(dynalite: Dynalite) 
     assert store.get_attributes(bob) == Profile().to_dict()
 
     item = raw_client(dynalite).get_item(TableName=TABLE, Key={"id": {"S": "amzn1.ask.account.ALICE"}})["Item"]
-    assert set(item) == {"id", "attributes"}
-    assert item["attributes"]["M"]["v"] == {"N": "1"}
+    assert set(item) == {"id", "attributes", "version"}  # the SDK adapter's layout plus a write version
+    assert item["attributes"]["M"]["v"] == {"N": "1"} and item["version"] == {"N": "1"}
 
     store.delete_attributes(alice)
     assert store.get_attributes(alice) == {}
@@ -178,7 +178,8 @@ def test_a_float_is_refused_and_what_was_saved_stays(dynalite: Dynalite) -> None
     assert store.get_attributes(envelope) == {"v": 1, "pace": "normal"}
 
 
-def test_a_new_table_is_waited_for_until_active(dynalite_factory, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_new_table_is_waited_for_until_active(dynalite_factory, caplog: pytest.LogCaptureFixture,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     server = dynalite_factory(create_table_ms=400)
     caplog.set_level(logging.INFO, logger="skill.persistence")
     store = store_for(server)
@@ -188,7 +189,8 @@ def test_a_new_table_is_waited_for_until_active(dynalite_factory, caplog: pytest
     assert store.get_attributes(request_envelope()) == Profile().to_dict()
 
     # The SDK adapter on its own creates the table but does not wait, so its first save fails.
-    # (Imported only now: the module needs a region at import, which the store supplied above.)
+    # (Imported only now: the module builds a default resource at import, which needs a region.)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
 
     bare = DynamoDbAdapter("nrc-test-bare", create_table=True, partition_keygen=user_id_of,

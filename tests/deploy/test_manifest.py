@@ -94,7 +94,8 @@ def test_privacy_category_and_interfaces(manifest: dict[str, Any]) -> None:
         "isExportCompliant": True, "containsAds": False,
     }
     assert manifest["publishingInformation"]["category"] == "HEALTH_AND_FITNESS"
-    assert manifest["apis"]["custom"]["interfaces"] == [{"type": "ALEXA_PRESENTATION_APLA"}]
+    assert manifest["apis"]["custom"]["interfaces"] == [{"type": "ALEXA_PRESENTATION_APLA"},
+                                                        {"type": "CAN_FULFILL_INTENT_REQUEST"}]
     assert manifest["apis"]["custom"]["endpoint"]["uri"] == "{{LAMBDA_ARN}}"  # filled by skill_package
 
 

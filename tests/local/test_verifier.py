@@ -20,6 +20,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from skill.local.verifier import (
     FETCH_MAX_BYTES,
+    FETCH_TIMEOUT_SECONDS,
     AlexaRequestVerifier,
     VerificationError,
     check_cert_url,
@@ -517,7 +518,7 @@ def fake_urlopen(monkeypatch: pytest.MonkeyPatch) -> Callable[..., list[tuple[st
 def test_fetch_pem_reads_up_to_the_limit_with_a_timeout(fake_urlopen: Callable[..., Any]) -> None:
     calls = fake_urlopen(b"x" * FETCH_MAX_BYTES)
     assert fetch_pem(GOOD_URL) == b"x" * FETCH_MAX_BYTES
-    assert calls == [(GOOD_URL, 5.0)]
+    assert calls == [(GOOD_URL, FETCH_TIMEOUT_SECONDS)]
 
 
 def test_fetch_pem_refuses_more_than_64_kib(fake_urlopen: Callable[..., Any]) -> None:
@@ -543,7 +544,7 @@ def test_verifier_uses_the_default_fetcher(pki: Pki, fake_urlopen: Callable[...,
     scenario = Scenario(pki)
     calls = fake_urlopen(pki.chains["good"])
     AlexaRequestVerifier(roots=[pki.root], clock=lambda: NOW).verify(scenario.headers, scenario.body)
-    assert calls == [(GOOD_URL, 5.0)]
+    assert calls == [(GOOD_URL, FETCH_TIMEOUT_SECONDS)]
 
 
 def test_oversized_download_reason_reaches_the_caller(pki: Pki, fake_urlopen: Callable[..., Any]) -> None:

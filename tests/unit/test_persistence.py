@@ -200,14 +200,19 @@ def test_concurrent_saves_from_threads(store: SqliteAdapter) -> None:
     assert last[1] == saves_each - 1 and 0 <= last[0] < threads_count
 
 
-def test_corrupt_file_raises_and_is_not_modified(db_path: Path) -> None:
+def damaged_copies(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(f"{path.name}.damaged-*"))
+
+
+def test_corrupt_file_is_moved_aside_intact_and_a_fresh_one_used(db_path: Path) -> None:
     content = corrupt_file(db_path)
     store = SqliteAdapter(db_path)
-    with pytest.raises(sqlite3.DatabaseError):
-        store.get_attributes(envelope())
-    with pytest.raises(sqlite3.DatabaseError):
-        store.save_attributes(envelope(), {"step": 1})
-    assert db_path.read_bytes() == content
+    assert store.get_attributes(envelope()) == {}
+    (aside,) = damaged_copies(db_path)
+    assert aside.read_bytes() == content
+    store.save_attributes(envelope(), {"step": 1})
+    assert store.get_attributes(envelope()) == {"step": 1}
+    assert aside.read_bytes() == content
 
 
 def test_directory_as_path_raises(tmp_path: Path) -> None:
@@ -319,13 +324,12 @@ def test_resilient_over_corrupt_file_never_overwrites_it(db_path: Path, caplog: 
 
     request = envelope()
     assert adapter.get_attributes(request) == {}
-    adapter.save_attributes(request, {"step": 0})
-    adapter.save_attributes(envelope(), {"step": 0})  # a save without a load fails inside sqlite, swallowed
-    adapter.delete_attributes(envelope())
+    assert adapter.update(request, lambda _stored: {"step": 0})
 
-    assert db_path.read_bytes() == content
-    assert "DatabaseError" in persistence_warnings(caplog)[0].getMessage()
-    assert len(persistence_warnings(caplog)) == 4
+    (aside,) = damaged_copies(db_path)
+    assert aside.read_bytes() == content
+    (warning,) = persistence_warnings(caplog)
+    assert "moved it aside" in warning.getMessage() and aside.name in warning.getMessage()
 
 
 def test_resilient_over_directory_path(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -369,4 +373,6 @@ def test_skill_remembers_visits(db_path: Path) -> None:
 def test_skill_answers_over_corrupt_file_and_leaves_it(db_path: Path) -> None:
     content = corrupt_file(db_path)
     assert run_skill(db_path) == "<speak>Visit 1.</speak>"
-    assert db_path.read_bytes() == content
+    assert run_skill(db_path) == "<speak>Visit 2.</speak>"
+    (aside,) = damaged_copies(db_path)
+    assert aside.read_bytes() == content
