@@ -19,7 +19,7 @@ from ask_sdk_model.ui import Image, StandardCard
 from skill.coach import Turn
 from skill.config import SkillConfig
 from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
-from skill.visuals.apl import routine_document, size_bytes, topic_document
+from skill.visuals.apl import APL_VERSION, routine_document, size_bytes, topic_document
 from skill.visuals.drawings import load_drawings
 from skill.visuals.screen import RoutineScreen, screen_for
 
@@ -32,8 +32,20 @@ _SERIALIZER = DefaultSerializer()
 
 
 def has_screen(handler_input: HandlerInput) -> bool:
-    """Whether the device renders APL visuals (an Echo Show, say; not an Echo Dot)."""
-    return get_supported_interfaces(handler_input).alexa_presentation_apl is not None
+    """Whether the device renders APL visuals (an Echo Show, say; not an Echo Dot) of our document's version."""
+    apl = get_supported_interfaces(handler_input).alexa_presentation_apl
+    if apl is None:
+        return False
+    runtime = getattr(apl, "runtime", None)
+    return _version(getattr(runtime, "max_version", None) or APL_VERSION) >= _version(APL_VERSION)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """"1.7" or "2024.3" as comparable numbers; APL's year versions all come after 1.x."""
+    try:
+        return tuple(int(part) for part in str(text).split("."))
+    except ValueError:
+        return (0,)
 
 
 def _content(handler_input: HandlerInput) -> LocaleContent:

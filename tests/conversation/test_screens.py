@@ -91,6 +91,11 @@ def test_devices_without_a_screen_get_no_apl_and_the_plain_card(tmp_path: Path) 
     assert screen_document(talk.intent("AMAZON.PauseIntent").response) is None
 
 
+def test_a_screen_too_old_for_the_document_gets_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(SCREEN, "runtime", {"maxVersion": "1.4"})
+    assert screen_document(start(conversation(tmp_path / "s.db", screen=True), "quick")) is None
+
+
 def test_same_turns_with_and_without_a_screen_say_the_same(tmp_path: Path) -> None:
     plain, shown = conversation(tmp_path / "a.db", screen=False), conversation(tmp_path / "b.db", screen=True)
     for talk in (plain, shown):

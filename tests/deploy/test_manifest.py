@@ -85,7 +85,9 @@ def test_privacy_category_and_interfaces(manifest: dict[str, Any]) -> None:
         "isExportCompliant": True, "containsAds": False,
     }
     assert manifest["publishingInformation"]["category"] == "HEALTH_AND_FITNESS"
-    assert manifest["apis"]["custom"]["interfaces"] == [{"type": "ALEXA_PRESENTATION_APLA"}]
+    interfaces = manifest["apis"]["custom"]["interfaces"]
+    assert [i["type"] for i in interfaces] == ["ALEXA_PRESENTATION_APLA", "ALEXA_PRESENTATION_APL"]
+    assert {v["mode"] for v in interfaces[1]["supportedViewports"]} == {"HUB"}  # Echo Show screens
     assert manifest["apis"]["custom"]["endpoint"]["uri"] == "{{LAMBDA_ARN}}"  # filled by skill_package
 
 
