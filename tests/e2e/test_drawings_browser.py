@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from skill.content import load
+from skill.tools.drawing_assets import SIZES, render
 from skill.visuals.drawings import load_drawings
 from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, base_url, place, say, sync_api, wait_for_audio
 
@@ -160,3 +161,13 @@ def test_the_page_shows_the_drawing_of_the_step_being_played(browser: Any, base_
     page.wait_for_function("() => document.getElementById('drawing').getAttribute('src').endsWith('/skull_base.svg')")
     assert page.locator("#drawing").evaluate("img => img.complete && img.naturalWidth") == 200
     page.close()
+
+
+def test_card_images_are_rendered_at_both_card_sizes(browser: Any, tmp_path: Path) -> None:
+    written = render(tmp_path, browser)
+    assert len(written) == len(SIZES) * len(load_drawings().drawings)
+    for path in written:
+        header = path.read_bytes()[:24]
+        assert header[:8] == b"\x89PNG\r\n\x1a\n"
+        size = (int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big"))
+        assert size == SIZES[path.stem.rsplit("-", 1)[1]]
