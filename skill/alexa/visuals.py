@@ -55,7 +55,7 @@ def _content(handler_input: HandlerInput) -> LocaleContent:
 
 def add_visuals(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> None:
     """Add the screen document (screens only) and the picture card (with an asset base URL only)."""
-    if config.asset_base_url:
+    if config.asset_base_url and config.asset_base_url.startswith("https://"):  # Alexa fetches card images by HTTPS
         _picture_card(handler_input, turn, config.asset_base_url)
     if has_screen(handler_input):
         _render(handler_input, turn)

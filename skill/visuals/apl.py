@@ -84,11 +84,15 @@ def _timeline(screen: RoutineScreen) -> list[dict[str, Any]]:
     events.sort(key=lambda e: e[0])
     commands: list[dict[str, Any]] = []
     clock_ms = 0
+    shown = {"phase": screen.waiting, "count": ""}  # what each component shows now: unchanged values are not re-sent
     for at, changes in events:
         due = round(at * 1000)
-        for i, (component, value, prop) in enumerate(changes):
-            commands.append(_set(component, value, max(0, due - clock_ms) if i == 0 else 0, prop))
-        clock_ms = max(clock_ms, due)
+        for component, value, prop in changes:
+            if prop == "text" and shown.get(component) == value:
+                continue
+            shown[component] = value
+            commands.append(_set(component, value, max(0, due - clock_ms), prop))
+            clock_ms = max(clock_ms, due)
     return commands
 
 

@@ -67,18 +67,21 @@ def headings(content: LocaleContent, drawings: Drawings) -> dict[str, tuple[str,
     return out
 
 
-def _seconds_cues(start: float, end: float, phase: str, every: int) -> list[Cue]:
-    """A countdown from ``end - start`` seconds, one cue every ``every`` seconds (0: the length only)."""
-    length = round(end - start)
-    if every <= 0:
-        return [Cue(start, phase, str(length))]
-    return [Cue(start + k, phase, str(length - k)) for k in range(0, length, every)]
+def _hold_cues(at: float, piece: int, left: int, every: int) -> list[Cue]:
+    """One silent piece of a hold, counting down the hold's announced seconds (``left`` at its start).
+
+    When the piece ends with seconds still to go, their number shows at once, while the voice says it.
+    """
+    cues = [Cue(at + k, "Hold", str(left - k)) for k in range(0, piece, every)] if every > 0 else [
+        Cue(at, "Hold", str(left))]
+    return cues + ([Cue(at + piece, "Hold", str(left - piece))] if left > piece else [])
 
 
 def routine_screen(plan: Plan, content: LocaleContent, drawings: Drawings, every: int = 1) -> RoutineScreen | None:
     """The steps and timed cues of ``plan`` (a response's speech then its timed part), or None without steps.
 
-    A hold is one countdown across its spoken anchors, ending where its release phrase is said;
+    A hold counts down its announced seconds during its silences (so "ten more" is said as 10 shows),
+    ending where its release phrase is said;
     a breath shows "Breathe in" or "And out" with its seconds; a count shows the number just said.
     """
     known = headings(content, drawings)
@@ -87,31 +90,25 @@ def routine_screen(plan: Plan, content: LocaleContent, drawings: Drawings, every
     cues: list[Cue] = []
     at = 0.0
     said = ""
-    hold: tuple[float, float] | None = None  # (start, end) of the hold being played
-
-    def close_hold() -> None:
-        nonlocal hold
-        if hold is not None:
-            cues.extend([*_seconds_cues(*hold, "Hold", every), Cue(hold[1], "", "")])
-            hold = None
-
+    held = 0.0  # seconds of the current hold already silent; anchors in between do not count, as the voice says
     for seg in plan.segments:
         if isinstance(seg, Speech):
             if seg.text in words.release:
-                close_hold()
+                cues.append(Cue(at, "", ""))
+                held = 0.0
             if seg.text in known:
                 steps.append(StepShown(at, *known[seg.text]))
             said = seg.text
             at += speech_seconds(seg)
             continue
-        if seg.label.startswith("hold"):
-            hold = (hold[0] if hold else at, at + seg.seconds)
+        if seg.label.startswith("hold:"):
+            cues += _hold_cues(at, round(seg.seconds), round(int(seg.label.split(":")[1]) - held), every)
+            held += seg.seconds
         elif seg.label in ("breath", "rep"):
             breath = words.breathe_in if said == words.breathe_in else words.breathe_out
             phase = said if seg.label == "rep" else breath
             cues += [Cue(at, phase.rstrip("."), str(round(seg.seconds))), Cue(at + seg.seconds, "", "")]
         at += seg.seconds
-    close_hold()
     if not steps:
         return None
     return RoutineScreen(tuple(steps), tuple(sorted(cues, key=lambda c: c.at)))

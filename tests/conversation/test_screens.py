@@ -140,3 +140,18 @@ def test_an_asset_base_url_puts_the_steps_drawing_on_the_card(tmp_path: Path) ->
     assert card["type"] == "Standard" and card["title"].startswith("Quick release")
     assert card["image"] == {"smallImageUrl": "https://assets.example.com/nrc/drawings/seated_rest-small.png",
                              "largeImageUrl": "https://assets.example.com/nrc/drawings/seated_rest-large.png"}
+    plain = conversation(tmp_path / "t.db", screen=False, asset_base_url="http://assets.example.com/nrc")
+    assert start(plain, "quick")["response"]["card"]["type"] == "Simple"  # never an image over plain HTTP
+
+
+def test_a_document_that_cannot_fit_is_coarsened_then_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def counts(response: dict[str, Any]) -> list[int]:
+        return [int(c["value"]) for c in walk(screen_document(response)["onMount"]) if str(c.get("value")).isdigit()]
+
+    fine = start(conversation(tmp_path / "a.db", screen=True), "quick")
+    monkeypatch.setattr("skill.alexa.visuals.MAX_RESPONSE_BYTES", size(fine) - 200)
+    coarse = start(conversation(tmp_path / "b.db", screen=True), "quick")
+    assert size(coarse) <= size(fine) - 200
+    assert len(counts(coarse)) < len(counts(fine)) and max(counts(coarse)) == max(counts(fine))
+    monkeypatch.setattr("skill.alexa.visuals.MAX_RESPONSE_BYTES", 3000)
+    assert screen_document(start(conversation(tmp_path / "c.db", screen=True), "quick")) is None

@@ -12,8 +12,8 @@ import pytest
 from skill.content import available_locales, load
 from skill.errors import ContentError
 from skill.routine.compose import Style
-from skill.speech.estimate import estimate_seconds
-from skill.speech.plan import PACES, Silence
+from skill.speech.estimate import estimate_seconds, speech_seconds
+from skill.speech.plan import PACES, Silence, Speech
 from skill.visuals.apl import (
     APL_VERSION,
     EVENT_SOURCE,
@@ -121,13 +121,24 @@ def test_the_screen_follows_each_step_and_counts_down_each_hold(routine_id: str,
         assert screen is not None
         assert [(s.number, s.total, s.title, s.at) for s in screen.steps] == [
             (index + 1, len(routine.steps), routine.steps[index].title, 0.0)]
-        holds = [s for s in plan.segments if isinstance(s, Silence) and s.label.startswith("hold")]
-        held = sorted({int(s.label.split(":")[1]) for s in holds})
-        starts = [c for c in screen.cues if c.phase == "Hold" and c.count in {str(h) for h in held}]
-        assert sorted({int(c.count) for c in starts}) == held
-        for first in starts:
-            run = [c for c in screen.cues if c.phase == "Hold" and first.at <= c.at < first.at + int(first.count)]
-            assert [int(c.count) for c in run] == list(range(int(first.count), 0, -1))
+        announced, in_hold = [], False  # each hold's announced seconds, in playing order
+        for seg in plan.segments:
+            if isinstance(seg, Silence) and seg.label.startswith("hold:") and not in_hold:
+                announced.append(int(seg.label.split(":")[1]))
+            in_hold = (in_hold or (isinstance(seg, Silence) and seg.label.startswith("hold:"))) and not (
+                isinstance(seg, Speech) and seg.text in CONTENT.cues.release)
+        shown: list[list[int]] = []  # each hold's countdown as displayed, repeats collapsed
+        current: list[int] | None = None
+        for cue in screen.cues:
+            if cue.phase == "Hold":
+                if current is None:
+                    current = []
+                    shown.append(current)
+                if not current or current[-1] != int(cue.count):
+                    current.append(int(cue.count))
+            else:
+                current = None
+        assert shown == [list(range(n, 0, -1)) for n in announced]
         breaths = [c for c in screen.cues if c.phase in ("Breathe in", "And out")]
         assert len(breaths) == sum(1 for s in plan.segments if isinstance(s, Silence) and s.label == "breath")
         assert all(0 <= c.at <= estimate_seconds(plan) for c in screen.cues)
@@ -189,3 +200,17 @@ def test_a_topic_document_shows_the_answer_and_sources_and_a_howto_drawing() -> 
     plain = topic_document(TopicScreen("Heat or ice", "Both may help.", DRAWINGS.for_topic("heat_ice")))
     check_apl(plain)
     assert "graphics" not in plain
+
+
+def test_the_countdown_shows_what_the_voice_says_is_left() -> None:
+    plan = plans("quick", "normal")[1]  # the skull base: twenty-second holds in two ten-second pieces
+    screen = routine_screen(plan, CONTENT, DRAWINGS)
+    at, said_at = 0.0, []
+    for seg in plan.segments:
+        if isinstance(seg, Speech) and seg.text == "Ten seconds more.":
+            said_at.append(at)
+        at += seg.seconds if isinstance(seg, Silence) else speech_seconds(seg)
+    assert said_at
+    for moment in said_at:
+        showing = [c for c in screen.cues if c.at <= moment][-1]
+        assert (showing.phase, showing.count) == ("Hold", "10")
