@@ -23,11 +23,13 @@ class SkillConfig:
     skill_id: str | None = None
     seed: int | None = None  # fixes the choice among prompt variants (tests, benchmarks)
     clock: Callable[[], float] = field(default=time.time)  # places interruptions within routine audio
+    asset_base_url: str | None = None  # https base of the drawings' PNGs, for picture cards (NRC_ASSET_BASE_URL)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SkillConfig:
         env = os.environ if env is None else env
-        return cls(use_apla=not _flag(env.get("NRC_SSML_ONLY")), skill_id=env.get("NRC_SKILL_ID") or None)
+        return cls(use_apla=not _flag(env.get("NRC_SSML_ONLY")), skill_id=env.get("NRC_SKILL_ID") or None,
+                   asset_base_url=env.get("NRC_ASSET_BASE_URL") or None)
 
 
 def db_path_from_env(env: Mapping[str, str] | None = None) -> Path:

@@ -16,6 +16,7 @@ from ask_sdk_core.utils import get_intent_name, get_request_type, get_slot
 from ask_sdk_model import Response
 
 from skill.alexa.respond import PROFILE_KEY, respond
+from skill.alexa.touch import USER_EVENT, touch_action
 from skill.coach import Coach
 from skill.config import SkillConfig
 from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
@@ -138,6 +139,7 @@ def handlers(config: SkillConfig) -> list[AbstractRequestHandler]:
     out: list[AbstractRequestHandler] = [
         CoachHandler(config, "LaunchRequest", lambda c, h: c.launch()),
         CoachHandler(config, "SessionEndedRequest", lambda c, h: c.session_ended()),
+        CoachHandler(config, USER_EVENT, touch_action),
     ]
     out += [CoachHandler(config, "IntentRequest", action, name) for name, action in INTENT_ACTIONS.items()]
     out.append(CoachHandler(config, "IntentRequest", lambda c, h: c.unknown_intent()))

@@ -16,6 +16,7 @@ from ask_sdk_model import Response
 from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
+from skill.alexa.visuals import add_visuals
 from skill.coach import Turn
 from skill.config import SkillConfig
 from skill.persistence.resilient import ResilientAdapter
@@ -48,6 +49,7 @@ def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Res
         builder.set_should_end_session(True)
     if turn.card is not None:
         builder.set_card(SimpleCard(title=turn.card.title, content=turn.card.text))
+    add_visuals(handler_input, turn, config)
     if handler_input.request_envelope.session is not None:
         handler_input.attributes_manager.session_attributes = turn.session
     return builder.response

@@ -47,6 +47,7 @@ from skill.speech.parse import plan_from_response
 from skill.speech.plan import Plan, Silence
 from skill.text import normalise, number_words
 from skill.understanding.matcher import MODELS_DIR
+from skill.visuals.web import drawing_svg, step_drawing
 
 logger = logging.getLogger("skill.local.server")
 
@@ -238,7 +239,7 @@ def _step_headings(content: LocaleContent, routine_ids: list[str]) -> list[tuple
             heading = content.cues.step_heading.format(number=number_words(i + 1), total=number_words(len(steps)),
                                                        title=step.title)
             headings.append((normalise(heading), {"routine": routine_id, "number": i + 1, "total": len(steps),
-                                                  "title": step.title}))
+                                                  "title": step.title, **step_drawing(step.id)}))
     return headings
 
 
@@ -420,6 +421,11 @@ def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: 
             "audio": url_for("audio_wav", audio_id=audio_id) if audio_id else None,
             "routine": _routine_view(exchange.request, exchange.response, plan, locale),
         })
+
+    @app.get("/drawings/<drawing_id>.svg")
+    def drawing(drawing_id: str) -> ResponseReturnValue:
+        svg = drawing_svg(drawing_id)
+        return Response(svg, mimetype="image/svg+xml") if svg else _error(404, "not_found", "No such drawing.")
 
     @app.get("/audio/<audio_id>.wav")
     def audio_wav(audio_id: str) -> ResponseReturnValue:

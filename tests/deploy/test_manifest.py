@@ -94,8 +94,10 @@ def test_privacy_category_and_interfaces(manifest: dict[str, Any]) -> None:
         "isExportCompliant": True, "containsAds": False,
     }
     assert manifest["publishingInformation"]["category"] == "HEALTH_AND_FITNESS"
-    assert manifest["apis"]["custom"]["interfaces"] == [{"type": "ALEXA_PRESENTATION_APLA"},
-                                                        {"type": "CAN_FULFILL_INTENT_REQUEST"}]
+    interfaces = manifest["apis"]["custom"]["interfaces"]
+    assert [i["type"] for i in interfaces] == ["ALEXA_PRESENTATION_APLA", "CAN_FULFILL_INTENT_REQUEST",
+                                               "ALEXA_PRESENTATION_APL"]
+    assert {v["mode"] for v in interfaces[2]["supportedViewports"]} == {"HUB"}  # Echo Show screens
     assert manifest["apis"]["custom"]["endpoint"]["uri"] == "{{LAMBDA_ARN}}"  # filled by skill_package
 
 

@@ -32,6 +32,7 @@ from skill.local.server import MAX_BODY_BYTES, MAX_TEXT_CHARS, AudioStore, creat
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.persistence import SqliteAdapter
 from skill.speech.plan import Plan, Silence, Speech
+from skill.visuals.drawings import load_drawings
 
 SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
 OTHER_SKILL_ID = "amzn1.ask.skill.99999999-9999-9999-9999-999999999999"
@@ -481,7 +482,9 @@ def test_timeline_marks_steps_holds_and_breaths() -> None:
         Silence(6),
     ))
     segments = timeline(plan, "en-US", ["quick"])
-    assert segments[0]["step"] == {"routine": "quick", "number": 1, "total": 2, "title": routine.steps[0].title}
+    drawing = load_drawings().for_step(routine.steps[0].id)
+    assert segments[0]["step"] == {"routine": "quick", "number": 1, "total": 2, "title": routine.steps[0].title,
+                                   "drawing": drawing.id, "drawing_alt": drawing.alt}
     assert [s.get("hold") for s in segments] == [None, None, None, 1, 1, 1, None, None, None, None, None]
     assert [s.get("label") for s in segments if s["kind"] == "silence"] == [
         "", "hold", "hold", "breathe in", "breathe out"]

@@ -15,6 +15,8 @@
   const routineBox = $("routine");
   const stepLine = $("step");
   const countdown = $("countdown");
+  const drawingFigure = $("drawing-figure");
+  const drawing = $("drawing");
   const COUNTDOWN_MIN_SECONDS = 3; // shorter pauses are just breaths between sentences
 
   let session = null;
@@ -61,6 +63,17 @@
     return `Step ${step.number} of ${step.total}: ${step.title}`;
   }
 
+  // The drawing of where the hands go, for the step being played (served as SVG from the same AVG data).
+  function showDrawing(step) {
+    if (!step || !step.drawing) return;
+    const url = `/drawings/${step.drawing}.svg`;
+    if (drawing.getAttribute("src") !== url) {
+      drawing.src = url;
+      drawing.alt = step.drawing_alt || "";
+    }
+    drawingFigure.hidden = false;
+  }
+
   function describeState(state) {
     if (!state) return "";
     const where = `Next: step ${state.step + 1}`;
@@ -76,6 +89,8 @@
     routineBox.hidden = !(hasSteps || state);
     stepLine.textContent = describeState(state);
     countdown.textContent = "";
+    drawingFigure.hidden = true;
+    showDrawing((segments.find((s) => s.step) || {}).step);
   }
 
   function follow() {
@@ -93,6 +108,7 @@
     if (step) {
       const text = describeStep(step);
       if (stepLine.textContent !== text) stepLine.textContent = text;
+      showDrawing(step);
     }
     countdown.textContent = current ? countdownText(current, now) : "";
   }
