@@ -26,7 +26,8 @@ MAX_TEXT_CHARS = 4_000
 MAX_MARKS = 64
 MAX_MARK_SECONDS = 100_000
 MAX_INTEGER = 2**53  # beyond this JSON clients disagree about the value
-_STRING_ATTRIBUTES = ("last_topic", "offer", "pending_routine", "last_speech")
+_STRING_ATTRIBUTES = ("last_topic", "offer", "last_speech", "urgent")
+_FLAG_ATTRIBUTES = ("routine_blocked", "safety_checked")
 
 
 class InputRejected(ValueError):
@@ -91,8 +92,12 @@ def clean_session_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
     for key, value in attributes.items():
         if key in _STRING_ATTRIBUTES:
             fits = isinstance(value, str) and len(value) <= MAX_TEXT_CHARS
+        elif key in _FLAG_ATTRIBUTES:
+            fits = isinstance(value, bool)
         elif key == "routine":
             fits = _routine_fits(value)
+        elif key == "pending_routine":
+            fits = _pending_fits(value)
         else:
             fits = True
         if fits:
@@ -108,6 +113,13 @@ def _whole(value: Any, high: float) -> bool:
 
 def _number(value: Any, high: float) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= high
+
+
+def _pending_fits(value: Any) -> bool:
+    """The routine waiting for the safety check's answer: which, from which step, its lead-in."""
+    return (isinstance(value, dict) and isinstance(value.get("id"), str) and len(value["id"]) <= 40
+            and _whole(value.get("step", 0), MAX_STEP) and isinstance(value.get("lead", ""), str)
+            and len(value.get("lead", "")) <= MAX_TEXT_CHARS and isinstance(value.get("intro", False), bool))
 
 
 def _routine_fits(value: Any) -> bool:

@@ -22,17 +22,15 @@ from ask_sdk_model.canfulfill import (
 )
 from ask_sdk_model.request import Request
 
-from skill.alexa.handlers import content_for
+from skill.alexa.handlers import content_for, resolved_id
 from skill.alexa.interceptors import loggable
 from skill.coach import ranker_for
-from skill.content import TOPIC_IDS
-from skill.intents import topic_intent_name
-from skill.safety import screen
+from skill.intents import ASK_INTENT, ASK_SLOT, TOPIC_INTENT, TOPIC_SLOT
+from skill.understanding.screen import check
 
 logger = logging.getLogger("skill.alexa")
 EMPTY_RESPONSE: dict[str, Any] = {"version": "1.0", "response": {}}
 MAX_LOGGED_MESSAGE = 200
-_TOPIC_INTENTS = {topic_intent_name(t) for t in TOPIC_IDS}
 
 
 def known_request_type(request_type: Any) -> bool:
@@ -85,15 +83,14 @@ class CanFulfillIntentHandler(AbstractRequestHandler):
         name = getattr(intent, "name", None)
         slots = getattr(intent, "slots", None) or {}
         content = content_for(handler_input)
-        if name in _TOPIC_INTENTS:
-            ours = True
-        elif name == "StartRoutineIntent":
+        if name == "StartRoutineIntent":
             ours = _known_routine(slots.get("routine"), set(content.routines))
-        elif name == "AskQuestionIntent":
-            slot = slots.get("question")
-            text = (getattr(slot, "value", None) or "").strip()
-            ours = bool(text) and not screen(text, content.locale.split("-")[0]) \
-                and ranker_for(content).best(text) is not None
+        elif name in (ASK_INTENT, TOPIC_INTENT):
+            slot_name = ASK_SLOT if name == ASK_INTENT else TOPIC_SLOT
+            text = (getattr(slots.get(slot_name), "value", None) or "").strip()
+            known = resolved_id(handler_input, slot_name) in content.topics or (
+                bool(text) and ranker_for(content).best(text) is not None)
+            ours = bool(text) and not check(text, content.locale).urgent and known
         else:
             ours = False
         answer = CanFulfillIntentValues.YES if ours else CanFulfillIntentValues.NO

@@ -33,6 +33,9 @@ _SERIALIZER = DefaultSerializer()
 
 def has_screen(handler_input: HandlerInput) -> bool:
     """Whether the device renders APL visuals (an Echo Show, say; not an Echo Dot) of our document's version."""
+    device = getattr(getattr(handler_input.request_envelope.context, "system", None), "device", None)
+    if device is None:  # no device at all (a hostile or stripped envelope): no screen
+        return False
     apl = get_supported_interfaces(handler_input).alexa_presentation_apl
     if apl is None:
         return False

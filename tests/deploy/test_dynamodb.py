@@ -18,7 +18,7 @@ from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.local import envelopes
 from skill.local.conversation import Conversation, Exchange, in_process
-from skill.persistence import SqliteAdapter, user_id_of
+from skill.persistence import SqliteAdapter
 from skill.persistence.dynamodb import DynamoDbSettings, DynamoDbStore, check_storable
 from skill.persistence.factory import adapter_from_env
 from skill.profile import SCHEMA_VERSION, Profile, Unfinished
@@ -188,15 +188,6 @@ def test_a_new_table_is_waited_for_until_active(dynalite_factory, caplog: pytest
     assert any("waiting for DynamoDB table" in record.getMessage() for record in caplog.records)
     assert store.get_attributes(request_envelope()) == Profile().to_dict()
 
-    # The SDK adapter on its own creates the table but does not wait, so its first save fails.
-    # (Imported only now: the module builds a default resource at import, which needs a region.)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
-
-    bare = DynamoDbAdapter("nrc-test-bare", create_table=True, partition_keygen=user_id_of,
-                           dynamodb_resource=raw_resource(server))
-    with pytest.raises(PersistenceException):
-        bare.save_attributes(request_envelope(), Profile().to_dict())
 
 
 def test_progress_survives_a_server_restart_and_the_skill_offers_to_resume(dynalite: Dynalite) -> None:

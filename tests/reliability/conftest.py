@@ -44,7 +44,7 @@ def stop_after_two_steps(talk: Budgeted) -> Exchange:
     """A first visit: launch, the full routine, the safety check, one response of steps, then stop."""
     talk.launch()
     talk.intent("StartRoutineIntent", routine="full")
-    talk.intent("AMAZON.YesIntent")
+    talk.intent("AMAZON.NoIntent")  # no warning signs today
     return talk.intent("AMAZON.StopIntent")
 
 
