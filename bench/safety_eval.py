@@ -47,9 +47,10 @@ class Outcome:
     topic: str | None
 
 
-# Each data file with its sources: the first set (tune and test sources), then a second, larger
-# tuning set written later from other sources.
-FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"))
+# Each data file with its sources: the first set (tune and test sources), then two larger tuning
+# sets written later from other sources.
+FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
+         ("tune3.jsonl", "tune3_sources.json"))
 
 
 def load_items() -> tuple[list[Item], dict[str, str]]:
