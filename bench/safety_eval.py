@@ -17,7 +17,6 @@ Usage: python -m bench.safety_eval [--split tune|test|all] [--misses] [--paths i
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -25,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).resolve().parents[1] / "eval" / "safety"
+from skill.tools.safety_data import Item, load_items
+
 # Topics whose answer tells a person how to massage, stretch or use a device: never for a red flag.
 HOW_TO = frozenset({"self_massage", "suboccipital_release", "ball_release", "acupressure", "scalp_massage",
                     "pressure", "hold_time", "frequency", "stretches", "flare_relief", "breathing", "posture",
@@ -33,39 +33,9 @@ HOW_TO = frozenset({"self_massage", "suboccipital_release", "ball_release", "acu
 
 
 @dataclass(frozen=True)
-class Item:
-    text: str
-    category: str
-    source: str
-    urgent: bool
-    subtype: str
-
-
-@dataclass(frozen=True)
 class Outcome:
     urgent: str | None  # the category the response was marked with
     topic: str | None
-
-
-# Each data file with its sources: the first set (tune and test sources), then two larger tuning
-# sets written later from other sources.
-FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
-         ("tune3.jsonl", "tune3_sources.json"))
-
-
-def load_items() -> tuple[list[Item], dict[str, str]]:
-    sources: dict[str, str] = {}
-    items = []
-    for data_name, sources_name in FILES:
-        for source in json.loads((DATA / sources_name).read_text(encoding="utf-8")):
-            if sources.setdefault(source["id"], source["split"]) != source["split"]:
-                raise ValueError(f"source {source['id']!r} is in two splits")
-        for line in (DATA / data_name).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                items.append(Item(row["text"], row["category"], row["source"], row["kind"] == "urgent",
-                                  row.get("subtype", "")))
-    return items, sources
 
 
 def _outcome(response: dict[str, Any]) -> Outcome:
@@ -154,11 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", nargs="*", choices=sorted(PATHS), default=sorted(PATHS))
     parser.add_argument("--misses", action="store_true", help="list what was missed (only for the tune split)")
     args = parser.parse_args(argv)
-    items, splits = load_items()
     chosen = ("tune", "test") if args.split == "all" else (args.split,)
     by_split: dict[str, list[Item]] = defaultdict(list)
-    for item in items:
-        by_split[splits[item.source]].append(item)
+    for item in load_items():
+        by_split[item.split].append(item)
     with tempfile.TemporaryDirectory() as tmp:
         for path_name in args.paths:
             say = PATHS[path_name](Path(tmp) / f"{path_name}.sqlite3")

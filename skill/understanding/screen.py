@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.text import normalise as normalise_text
+from skill.understanding.likelihood import Likelihood, load_likelihood
 
 SAFETY_DIR = Path(__file__).resolve().parents[1] / "content" / "safety"
 
@@ -50,9 +52,11 @@ _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", 
                         "informs"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
                        "recent_time", "contrast", "question_frames", "experience", "hypothetical",
-                       "negation_window", "numbers", "rules"})
+                       "second_opinion_words", "negation_window", "numbers", "rules"})
 
 URGENT, INFORMATIONAL, CLEAR = "urgent", "informational", "clear"
+GENERAL = "general"  # an urgent finding no rule names: the general urgent answer
+RED_FLAGS = "red_flags"
 
 
 class SafetyDataError(ValueError):
@@ -100,6 +104,7 @@ class Language:
     question_frames: re.Pattern[str]
     experience: re.Pattern[str]
     hypothetical: re.Pattern[str]
+    second_opinion_words: re.Pattern[str]
     negation_window: int
 
     def clean(self, text: str) -> str:
@@ -158,6 +163,7 @@ class Screen:
 
     language: Language
     rules: tuple[Rule, ...]
+    likelihood: Likelihood | None = None
     _cache: dict[str, Finding] = field(default_factory=dict, compare=False, repr=False)
 
     def check(self, text: str) -> Finding:
@@ -187,7 +193,22 @@ class Screen:
                 return Finding(URGENT, rule.id, tuple(suppressed))
             if seen.set_aside:
                 suppressed.append(rule.id)
+        if self.likelihood is not None and self.asks_second_opinion(text, suppressed) \
+                and self.likelihood.flags(text):
+            # No rule names it and no everyday sense of a trigger word is in it, but it reads like a
+            # warning sign: urgent care, without a named category.
+            if self._is_question_about(text):
+                return Finding(INFORMATIONAL, GENERAL, (), (RED_FLAGS,))
+            return Finding(URGENT, GENERAL)
         return Finding(CLEAR, None, tuple(suppressed))
+
+    def asks_second_opinion(self, cleaned: str, suppressed: Sequence[str]) -> bool:
+        """Whether the learned model may speak: the words name something beyond plain pain (a symptom,
+        a circumstance: "i have a bad headache" alone is the skill's everyday business), no trigger was
+        set aside (a negation, a past injury) and no everyday sense of a trigger word ("fell asleep",
+        "can't see my physio") is present."""
+        return (not suppressed and self.language.second_opinion_words.search(cleaned) is not None
+                and not any(r.unless is not None and r.unless.search(cleaned) for r in self.rules))
 
     def _rule(self, rule: Rule, text: str) -> _Seen:
         seen = _Seen()
@@ -377,6 +398,7 @@ def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Langu
         question_frames=_alternation(f"{path}: question_frames", data.get("question_frames"), macros),
         experience=_alternation(f"{path}: experience", data.get("experience"), macros),
         hypothetical=_alternation(f"{path}: hypothetical", data.get("hypothetical"), macros),
+        second_opinion_words=_alternation(f"{path}: second_opinion_words", data.get("second_opinion_words"), macros),
         negation_window=window,
     )
 
@@ -403,7 +425,8 @@ def load_screen(path: Path) -> Screen:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise SafetyDataError(f"{path}: duplicate rule ids {duplicates}")
-    return Screen(_language(data, path, macros), rules)
+    likelihood = load_likelihood(path.with_suffix(".likelihood.json"))
+    return Screen(_language(data, path, macros), rules, likelihood)
 
 
 @cache

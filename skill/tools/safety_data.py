@@ -1,0 +1,38 @@
+"""The red-flag screen's evaluation data (``eval/safety``), read the same way by the tuning tool and
+the benchmark: each phrasing with its category, its source and that source's split."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "eval" / "safety"
+# Each data file with its sources: the first set (tune and test sources), then two larger tuning
+# sets written later from other sources.
+FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
+         ("tune3.jsonl", "tune3_sources.json"))
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    category: str
+    source: str
+    urgent: bool
+    subtype: str
+    split: str
+
+
+def load_items(data: Path = DATA) -> list[Item]:
+    """Every phrasing, with its source's split; a source listed in two splits is an error."""
+    splits: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
+    for data_name, sources_name in FILES:
+        for source in json.loads((data / sources_name).read_text(encoding="utf-8")):
+            if splits.setdefault(source["id"], source["split"]) != source["split"]:
+                raise ValueError(f"source {source['id']!r} is in two splits")
+        rows += [json.loads(line) for line in (data / data_name).read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    return [Item(r["text"], r["category"], r["source"], r["kind"] == "urgent", r.get("subtype", ""),
+                 splits[r["source"]]) for r in rows]

@@ -1,0 +1,109 @@
+"""Learn the red-flag screen's second opinion (``skill.understanding.likelihood``) from the tuning
+phrasings of ``eval/safety``, never its test split, and choose the score threshold honestly.
+
+Positives: urgent tuning phrasings and the model's red-flag samples. Negatives: ordinary tuning
+phrasings (negations, past injuries, everyday senses, the usual symptoms, general questions), every
+topic's sample questions and the ranker's tables of everyday questions. The threshold is picked on
+out-of-fold scores (folds by source, so no source is scored by a model that saw it) as the lowest
+at which the model adds no more than ``--max-false-alarms`` of false alarms on the near misses
+beyond the rules; then the model is trained on everything.
+
+Usage: python -m skill.tools.train_screen [--check]   (--check: fail if the committed weights differ)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from skill.content import load
+from skill.content.overlay import read_locale_data
+from skill.tools.safety_data import load_items
+from skill.understanding.likelihood import Likelihood, train
+from skill.understanding.screen import SAFETY_DIR, load_screen
+
+FOLDS = 5
+MAX_FALSE_ALARMS = 0.005  # on the tuning near misses, beyond the rules' own
+QUESTION_TABLES = sorted((Path(__file__).resolve().parents[2] / "tests" / "data").glob("questions*_en.json"))
+
+
+def _samples(locale: str = "en-US") -> tuple[list[tuple[str, bool, str]], list[str]]:
+    """(cleaned text, urgent, group) for training, and the cleaned ordinary texts the rules leave clear."""
+    screen = replace(load_screen(SAFETY_DIR / "en.json"), likelihood=None)  # the rules alone
+    clean = screen.language.clean
+    rows = [(clean(i.text), i.urgent, i.source) for i in load_items() if i.split == "tune"]
+    for category, texts in read_locale_data(locale, "intents")["red_flag_samples"].items():
+        rows += [(clean(t), True, f"samples:{category}") for t in texts]
+    for topic in load(locale).topics.values():
+        rows += [(clean(q), False, f"topic:{topic.id}") for q in topic.questions]
+    for table in QUESTION_TABLES:  # ordinary questions people ask this skill every day
+        rows += [(clean(r["q"]), False, f"topic:{table.stem}") for r in json.loads(table.read_text(encoding="utf-8"))]
+    asked = []
+    for text, _, _ in rows:
+        finding = screen.check(text)
+        if finding.kind == "clear" and screen.asks_second_opinion(text, finding.suppressed):
+            asked.append(text)
+    return rows, asked
+
+
+def _out_of_fold(rows: Sequence[tuple[str, bool, str]]) -> list[float]:
+    groups = sorted({g for _, _, g in rows})
+    fold_of = {g: n % FOLDS for n, g in enumerate(groups)}
+    scores = [0.0] * len(rows)
+    for fold in range(FOLDS):
+        weights, bias = train((t, u) for t, u, g in rows if fold_of[g] != fold)
+        model = Likelihood(weights, bias, 0.5)
+        for n, (text, _, group) in enumerate(rows):
+            if fold_of[group] == fold:
+                scores[n] = model.score(text)
+    return scores
+
+
+def build(max_false_alarms: float) -> tuple[dict[str, object], dict[str, float]]:
+    rows, consulted = _samples()
+    asked = set(consulted)
+    scores = _out_of_fold(rows)
+    # False alarms are counted on the near misses people actually say (negations, past injuries,
+    # everyday senses, the usual symptoms, general questions), not diluted by the easy topic questions.
+    near = [(s, t) for (t, u, g), s in zip(rows, scores, strict=True) if not u and not g.startswith("topic:")]
+    ordinary = [(s, t) for s, t in near if t in asked]
+    urgent = [(s, t) for (t, u, _), s in zip(rows, scores, strict=True) if u and t in asked]
+    n_ordinary = len(near)
+    threshold = 0.99
+    for candidate in [x / 100 for x in range(50, 100)]:
+        if sum(s >= candidate for s, _ in ordinary) / n_ordinary <= max_false_alarms:
+            threshold = candidate
+            break
+    weights, bias = train((t, u) for t, u, _ in rows)
+    report = {"threshold": threshold, "rows": len(rows),
+              "out_of_fold_extra_catches": sum(s >= threshold for s, _ in urgent),
+              "out_of_fold_missed_by_rules": len(urgent),
+              "out_of_fold_extra_false_alarms": sum(s >= threshold for s, _ in ordinary),
+              "ordinary": n_ordinary}
+    data = {"note": "Learned by python -m skill.tools.train_screen from eval/safety's tuning phrasings, the "
+                    "red-flag samples and the topics' questions; do not edit by hand.",
+            "bias": bias, "threshold": threshold, "weights": dict(sorted(weights.items()))}
+    return data, report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-false-alarms", type=float, default=MAX_FALSE_ALARMS)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    data, report = build(args.max_false_alarms)
+    path: Path = SAFETY_DIR / "en.likelihood.json"
+    text = json.dumps(data, indent=0, ensure_ascii=False, sort_keys=False) + "\n"
+    print(json.dumps(report), file=sys.stderr)
+    if args.check:
+        return 0 if path.is_file() and path.read_text(encoding="utf-8") == text else 1
+    path.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""The screen's second opinion: learned from tuning phrasings, consulted only when no rule fired."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from skill.tools import train_screen
+from skill.understanding.likelihood import Likelihood, LikelihoodDataError, features, load_likelihood, train
+from skill.understanding.screen import SAFETY_DIR, check, screen_for
+
+
+def test_features_are_words_and_pairs() -> None:
+    assert features("my head hurts") == ["my", "head", "hurts", "my head", "head hurts"]
+
+
+def test_training_separates_a_toy_problem() -> None:
+    samples = [("sudden worst pain", True), ("worst pain ever sudden", True), ("gentle massage", False),
+               ("massage my neck gently", False)] * 5
+    weights, bias = train(samples, min_count=1)
+    model = Likelihood(weights, bias, 0.5)
+    assert model.score("sudden worst pain") > 0.8 > 0.2 > model.score("gentle massage")
+
+
+@pytest.mark.parametrize("data", [{"bias": 0, "threshold": 0.2, "weights": {}}, {"bias": 0, "weights": {}},
+                                  {"bias": 0, "threshold": 0.9, "weights": {"a": float("inf")}}, []])
+def test_a_bad_weights_file_fails_loudly(tmp_path: Path, data: object) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(LikelihoodDataError):
+        load_likelihood(path)
+
+
+def test_no_weights_file_means_rules_alone(tmp_path: Path) -> None:
+    assert load_likelihood(tmp_path / "missing.json") is None
+
+
+def test_english_has_weights_and_a_strict_threshold() -> None:
+    model = screen_for("en").likelihood
+    assert model is not None and model.threshold >= 0.8
+
+
+def test_it_is_not_asked_when_a_rule_set_something_aside() -> None:
+    """A negation or a long-past injury the rules read must not be overruled by word statistics."""
+    for text in ("no fever and no stiff neck", "i hit my head ten years ago", "i fell asleep on the couch"):
+        assert check(text).kind == "clear"
+
+
+def test_committed_weights_are_what_the_tuning_data_teaches() -> None:
+    """Retrained from the tuning split alone, the weights and threshold match the committed file."""
+    data, _ = train_screen.build(train_screen.MAX_FALSE_ALARMS)
+    committed = json.loads((SAFETY_DIR / "en.likelihood.json").read_text(encoding="utf-8"))
+    assert (committed["threshold"], committed["bias"]) == (data["threshold"], data["bias"])
+    assert committed["weights"] == data["weights"]
