@@ -27,7 +27,7 @@ def sentences(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("locale", available_locales())
-@pytest.mark.parametrize("category", [c for c in categories() if c != "crisis"])
+@pytest.mark.parametrize("category", [*(c for c in categories() if c != "crisis"), "general"])
 def test_urgent_answer_says_the_number_first_and_last_and_fits_fifteen_seconds(locale: str, category: str) -> None:
     content = load(locale)
     text = content.prompt(f"urgent_{category}")
@@ -51,6 +51,12 @@ def test_each_locale_offers_its_urgent_advice_line(locale: str) -> None:
     content = load(locale)
     heard = " ".join(content.prompt(k) for k in ("urgent_head_injury", "urgent_reprompt"))
     assert ADVICE_LINES[locale] in heard.lower()
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_the_unnamed_urgent_answer_also_gives_the_crisis_line(locale: str) -> None:
+    """The learned second opinion cannot tell a crisis from a medical emergency, so its answer covers both."""
+    assert CRISIS_LINES[locale] in load(locale).prompt("urgent_general")
 
 
 def test_every_category_has_an_answer_and_a_red_flag_sample() -> None:
