@@ -152,7 +152,10 @@ def parse_source(data: Any, where: str) -> Source:
         kind, shape = _IDENTIFIER_PATHS[host]
         if not shape.match(parts.path) or parts.query or parts.fragment:
             raise ContentError(f"{where}: source {url!r} must be {kind} address")
-    return Source(data["title"].strip(), url, publisher)
+    title = data["title"].strip()
+    if title.lower().startswith(f"{publisher.lower()}:"):  # the card already says who published it
+        raise ContentError(f"{where}: source title {title!r} repeats its publisher {publisher!r}")
+    return Source(title, url, publisher)
 
 
 def parse_topic(topic_id: str, data: Any, where: str) -> Topic:

@@ -120,3 +120,9 @@ def test_the_card_shows_publisher_and_title_for_each_source_not_a_bare_url(topic
     assert listed.splitlines() == [f"- {s.publisher}: {s.title}" for s in topic.sources]
     assert "://" not in card.text
     assert body == content.fill(topic.card, card=True)
+
+
+def test_a_title_that_repeats_its_publisher_is_refused():
+    """The card reads "publisher: title"; "NHS: NHS: Headaches" tells the reader nothing twice."""
+    with pytest.raises(ContentError, match="repeats its publisher"):
+        parse_source({"title": "NHS: Headaches", "url": "https://www.nhs.uk/conditions/headaches/"}, "here")
