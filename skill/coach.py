@@ -258,10 +258,18 @@ class Coach:
         state, interrupted = self._settle()
         if state:
             return self._play(state, state.step if interrupted else max(0, state.step - 1), lead=None)
+        finished = self._just_finished()
+        if finished is not None:  # "repeat" straight after the end: the routine's last step again
+            return self._gate(finished, len(self.content.routines[finished].steps) - 1, None, with_intro=False)
         last = self.session.get("last_speech")
         if not isinstance(last, str) or not last:
             return self._open(self.say(self.p("nothing_to_repeat"), self.p("launch_menu_brief")), "launch_menu")
         return self._turn(self.say(last), self.say(self.p("what_next")))
+
+    def _just_finished(self) -> str | None:
+        """The routine whose end was the last thing said, if any: "repeat" and "start over" mean it."""
+        finished = self.session.get("finished_routine")
+        return finished if finished in self.content.routines and not self.session.get("last_speech") else None
 
     def _card(self, topic: Topic) -> Card:
         """The answer in writing, then who published each source and its title: a reader can judge a
@@ -388,8 +396,8 @@ class Coach:
         if state is not None:
             title = self.content.routines[state.id].name
             return self._play(state, 0, lead=self.p("start_over", routine=title), with_intro=True)
-        if self.profile.unfinished:
-            routine_id = self.profile.unfinished.routine
+        routine_id = self._just_finished() or (self.profile.unfinished.routine if self.profile.unfinished else None)
+        if routine_id is not None:
             title = self.content.routines[routine_id].name
             return self._gate(routine_id, 0, self.p("start_over", routine=title), with_intro=True)
         return self.choose_routine()
@@ -475,8 +483,8 @@ class Coach:
         routine = self.content.routines[state.id]
         composer = self.content.composer(state.id)
         speech = self.say(lead) if lead else Plan()
-        closing = Plan.of(Silence(1)) + self.say(self.p("routine_done", routine=routine.name),
-                                                 self.p("routine_done_help"), self.p("routine_done_next"))
+        # The routine's own closing words say it is done; the skill adds only the safety line and what next.
+        closing = Plan.of(Silence(1)) + self.say(self.p("routine_done_help"), self.p("routine_done_next"))
         prompt = self.say(self.p("continue_prompt"))
         reserve = estimate_seconds(speech) + max(estimate_seconds(closing), estimate_seconds(prompt))
         reserve_chars = len(render_body(speech)) + max(len(render_body(closing)), len(render_body(prompt)))
@@ -488,7 +496,8 @@ class Coach:
         card = Card(f"{routine.title}: steps {start + 1} to {end} of {len(routine.steps)}", "\n".join(card_lines))
         if end >= len(routine.steps):
             return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed + closing, card=card,
-                              profile=self.profile.finish(state.id), routine=None, offer=None, last_speech=None)
+                              profile=self.profile.finish(state.id), routine=None, offer=None, last_speech=None,
+                              finished_routine=state.id)
         lead_seconds = estimate_seconds(speech)
         new_state = RoutineState(state.id, end, state.pace, chunk_start=start, sent_at=self.now,
                                  marks=tuple(lead_seconds + m for m in marks))

@@ -49,6 +49,7 @@ def cmd_say(args: argparse.Namespace) -> int:
         if args.wav:
             print(f"wrote {speaker.render_wav(plan, args.wav)}")
         else:
+            print("(speaking... add --wav FILE to write it to a file instead)", flush=True)
             playback = speaker.play(plan)
             playback.wait()
             if playback.error:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from skill.local.conversation import Conversation, Exchange
+from skill.local.conversation import Conversation
+from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
+from skill.understanding.matcher import LAUNCH, matcher_for
 
 if TYPE_CHECKING:
     from skill.local.speaker import Speaker
-
-PROMPT = "you> "
-
-
-def print_exchange(exchange: Exchange, out: TextIO) -> None:
-    body = exchange.response.get("response") or {}
-    out.write(f"alexa> {exchange.transcript}\n")
-    if body.get("shouldEndSession"):
-        out.write("(session ended: type anything to start again)\n")
-    out.flush()
-
 
 def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
              speaker: Speaker | None = None) -> int:
@@ -31,6 +22,7 @@ def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO 
         from skill.local.runner import Runner
 
         return Runner(conversation, speaker, out).run(stdin)
+    out.write(HINT)
     print_exchange(conversation.launch(), out)
     while True:
         out.write(PROMPT)
@@ -40,6 +32,10 @@ def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO 
             out.write("\n")
             return 0
         text = line.strip()
-        if text in {":q", ":quit"}:
+        if text.lower() in QUIT:
             return 0
+        if conversation.session is None:  # after goodbye, anything opens the skill again, with its welcome
+            print_exchange(conversation.launch(), out)
+            if not text or matcher_for(conversation.locale).match(text).intent == LAUNCH:
+                continue
         print_exchange(conversation.say(text), out)

@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from skill.local.chat import PROMPT, print_exchange
 from skill.local.conversation import Conversation, Exchange
 from skill.local.speaker import Playback, Speaker
+from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
 from skill.speech.parse import plan_from_response
 
 CONTINUE = "continue"
@@ -96,7 +96,8 @@ class Runner:
             self._idle.set()
 
     def run(self, stdin: TextIO = sys.stdin) -> int:
-        """The voice chat loop. At end of input it lets a running routine finish; ``:q`` quits at once."""
+        """The voice chat loop. At end of input it lets a running routine finish; quit or exit leaves at once."""
+        self.out.write(HINT)
         self.launch()
         try:
             while True:
@@ -108,7 +109,7 @@ class Runner:
                     self.wait_idle()
                     return 0
                 text = line.strip()
-                if text in {":q", ":quit"}:
+                if text.lower() in QUIT:
                     return 0
                 self.say(text)
         finally:

@@ -59,9 +59,10 @@ def db_path(tmp_path: Path) -> Path:
 def make_conversation(db_path: Path):
     """Conversations for one user over one store; call again for a new session (same user)."""
 
-    def make(apla: bool = True, locale: str = "en-US", user: str = "amzn1.ask.account.TEST") -> CheckedConversation:
+    def make(apla: bool = True, locale: str = "en-US", user: str = "amzn1.ask.account.TEST",
+             seed: int = 3) -> CheckedConversation:
         clock = ListeningClock()
-        skill = build_skill(SqliteAdapter(db_path), SkillConfig(use_apla=apla, seed=3, clock=clock))
+        skill = build_skill(SqliteAdapter(db_path), SkillConfig(use_apla=apla, seed=seed, clock=clock))
         talk = CheckedConversation(in_process(skill), locale=locale, user_id=user, apla=apla)
         talk.clock = clock
         return talk

@@ -78,7 +78,7 @@ def test_walk_every_routine_to_the_end_by_continue(make_conversation, routine, p
     assert heard == list(range(1, total + 1))
     assert holds == sum(isinstance(seg, Hold) for step in CONTENT.routines[routine].steps for seg in step.segments)
     assert talk.routine is None
-    assert "end of the" in exchange.transcript and "nine one one" in exchange.transcript
+    assert CONTENT.routines[routine].closing in exchange.transcript and "nine one one" in exchange.transcript
 
 
 @pytest.mark.parametrize("routine", ROUTINE_IDS)
@@ -332,3 +332,21 @@ def test_resuming_in_a_new_session_repeats_the_stop_reminder_once(make_conversat
     resumed = later.say("no")
     assert resumed.transcript.startswith(CONTENT.cues.stop_reminder)
     assert CONTENT.cues.stop_reminder not in later.say("continue").transcript
+
+
+def test_the_end_of_a_routine_is_said_once(talk):
+    done = start(talk, "quick")
+    assert talk.routine is None
+    closing = CONTENT.routines["quick"].closing
+    assert done.transcript.count(closing.split(".")[0]) == 1
+    assert "end of the" not in done.transcript
+
+
+@pytest.mark.parametrize("command", ["start over", "repeat"])
+def test_start_over_and_repeat_right_after_the_end_act_on_that_routine(talk, command):
+    start(talk, "quick")
+    assert talk.routine is None
+    again = talk.say(command)
+    steps = steps_in(again)
+    last = len(CONTENT.routines["quick"].steps)
+    assert steps and steps[0] == (1 if command == "start over" else last)
