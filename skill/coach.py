@@ -69,6 +69,7 @@ class Coach:
     profile: Profile
     session: dict[str, Any] = field(default_factory=dict)
     now: float = 0.0  # epoch seconds; places an interruption within the last response's audio
+    heard: float | None = None  # seconds of the last response the client's player had played, if it says
     rng: random.Random = field(default_factory=random.Random)
 
     # ----- helpers -------------------------------------------------------------------------------
@@ -102,8 +103,13 @@ class Coach:
 
     @property
     def routine(self) -> RoutineState | None:
+        """The routine in progress; a routine whose last response is still playing counts as running."""
         counts = {r: len(v.steps) for r, v in self.content.routines.items()}
-        return RoutineState.from_dict(self.session.get("routine"), counts)
+        state = RoutineState.from_dict(self.session.get("routine"), counts)
+        if state is not None and state.final and state.playing_step(self.now, self.heard) is None:
+            self.session = self._session(routine=None)  # the last response has been heard: it is over
+            return None
+        return state
 
     def _open(self, speech: Plan, reprompt_key: str, **kw: Any) -> Turn:
         return self._turn(speech, self.say(self.p(reprompt_key)), **kw)
@@ -371,7 +377,7 @@ class Coach:
                 # Back after a break: this session's safety check, then the stop reminder, once.
                 return self._gate(unfinished.routine, unfinished.step, self.content.cues.stop_reminder,
                                   with_intro=False)
-        if state is None:
+        if state is None or state.step >= len(self.content.routines[state.id].steps):
             return self._open(self.say(self.p("nothing_to_resume"), self.p("launch_menu_brief")), "launch_menu")
         return self._play(state, state.step, lead=None)
 
@@ -448,7 +454,7 @@ class Coach:
         state = self.routine
         if state is None:
             return None, False
-        playing = state.playing_step(self.now)
+        playing = state.playing_step(self.now, self.heard)
         settled = replace(state.settled(), step=playing if playing is not None else state.step)
         self.session = self._session(routine=settled.to_dict())
         return settled, playing is not None
@@ -481,6 +487,10 @@ class Coach:
     def _play(self, state: RoutineState, start: int, *, lead: str | None, with_intro: bool = False) -> Turn:
         """Play as many whole steps as fit from ``start``, then prompt, or close the routine at the end."""
         routine = self.content.routines[state.id]
+        if start >= len(routine.steps):  # "next" on the last step
+            speech = self.say(self.p("last_step_done"), self.p("routine_done_next"))
+            return self._turn(speech, self.say(self.p("routine_done_next")), routine=None, offer=None,
+                              finished_routine=state.id)
         composer = self.content.composer(state.id)
         speech = self.say(lead) if lead else Plan()
         # The routine's own closing words say it is done; the skill adds only the safety line and what next.
@@ -494,13 +504,15 @@ class Coach:
         covered = routine.steps[start:end]
         card_lines = [f"{start + i + 1}. {s.title}" for i, s in enumerate(covered)]
         card = Card(f"{routine.title}: steps {start + 1} to {end} of {len(routine.steps)}", "\n".join(card_lines))
-        if end >= len(routine.steps):
-            return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed + closing, card=card,
-                              profile=self.profile.finish(state.id), routine=None, offer=None, last_speech=None,
-                              finished_routine=state.id)
         lead_seconds = estimate_seconds(speech)
         new_state = RoutineState(state.id, end, state.pace, chunk_start=start, sent_at=self.now,
-                                 marks=tuple(lead_seconds + m for m in marks))
+                                 marks=tuple(lead_seconds + m for m in marks), final=end >= len(routine.steps))
+        if end >= len(routine.steps):
+            # The state lives on (one past the last step) while this last response plays, so pause,
+            # back, repeat and stop still act on the step being heard.
+            return self._turn(speech, self.say(self.p("routine_done_next")), timed=timed + closing, card=card,
+                              profile=self.profile.finish(state.id), routine=new_state.to_dict(), offer=None,
+                              last_speech=None, finished_routine=state.id)
         return self._turn(speech, self.say(self.p("continue_reprompt")), timed=timed + prompt, card=card,
                           profile=self._save_place(new_state), routine=new_state.to_dict(), offer="continue",
                           last_speech=None)

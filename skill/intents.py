@@ -13,3 +13,6 @@ answer without passing the words on.
 ASK_INTENT, ASK_SLOT = "AskQuestionIntent", "question"
 TOPIC_INTENT, TOPIC_SLOT, TOPIC_SLOT_TYPE = "TopicQuestionIntent", "topic_question", "TOPIC_QUESTION"
 URGENT_INTENT, SYMPTOM_SLOT, SYMPTOM_SLOT_TYPE = "UrgentSymptomIntent", "symptom", "RED_FLAG"
+# A local client tells the skill where its own player was in the last response, in the place Alexa
+# uses for player state (context.AudioPlayer), under a token no real AudioPlayer stream carries.
+HEARD_TOKEN = "nrc-heard-last-response"

@@ -20,7 +20,7 @@ from skill.alexa.touch import USER_EVENT, touch_action
 from skill.coach import Coach
 from skill.config import SkillConfig
 from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
-from skill.intents import ASK_INTENT, ASK_SLOT, SYMPTOM_SLOT, TOPIC_INTENT, TOPIC_SLOT, URGENT_INTENT
+from skill.intents import ASK_INTENT, ASK_SLOT, HEARD_TOKEN, SYMPTOM_SLOT, TOPIC_INTENT, TOPIC_SLOT, URGENT_INTENT
 from skill.profile import Profile
 from skill.speech.plan import Plan
 from skill.speech.ssml import render_ssml
@@ -112,7 +112,19 @@ def make_coach(handler_input: HandlerInput, config: SkillConfig) -> Coach:
     session = dict(attrs.session_attributes or {}) if handler_input.request_envelope.session else {}
     profile = attrs.request_attributes.get(PROFILE_KEY) or Profile()
     rng = random.Random(config.seed) if config.seed is not None else random.Random()
-    return Coach(content, profile, session, now=config.clock(), rng=rng)
+    return Coach(content, profile, session, now=config.clock(), heard=heard_position(handler_input), rng=rng)
+
+
+def heard_position(handler_input: HandlerInput) -> float | None:
+    """Seconds of the last response a local client's player had played (``inf``: all of it), when it
+    says so in context.AudioPlayer under our token; ``None`` for Alexa, which is placed by time."""
+    player = getattr(handler_input.request_envelope.context, "audio_player", None)
+    if player is None or getattr(player, "token", None) != HEARD_TOKEN:
+        return None
+    if getattr(getattr(player, "player_activity", None), "value", None) == "FINISHED":
+        return float("inf")
+    offset = getattr(player, "offset_in_milliseconds", None)
+    return offset / 1000 if isinstance(offset, int) and 0 <= offset <= 10**7 else None
 
 
 class CoachHandler(AbstractRequestHandler):

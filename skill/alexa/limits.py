@@ -128,6 +128,7 @@ def _routine_fits(value: Any) -> bool:
     marks = value.get("marks", [])
     return (_whole(value.get("step", 0), MAX_STEP) and _whole(value.get("chunk_start", 0), MAX_STEP)
             and isinstance(value.get("pace", ""), str) and isinstance(value.get("paused", False), bool)
+            and isinstance(value.get("final", False), bool)
             and _number(value.get("sent_at", 0), MAX_EPOCH_SECONDS)
             and isinstance(marks, list) and len(marks) <= MAX_MARKS
             and all(_number(mark, MAX_MARK_SECONDS) for mark in marks))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import TYPE_CHECKING, TextIO
 
@@ -22,6 +23,8 @@ def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO 
         from skill.local.runner import Runner
 
         return Runner(conversation, speaker, out).run(stdin)
+    if conversation.heard is None:  # text has no audio: every answer counts as read to its end
+        conversation.heard = lambda: math.inf
     out.write(HINT)
     print_exchange(conversation.launch(), out)
     while True:

@@ -52,16 +52,21 @@ class Conversation:
     """Carries ``session`` across turns; a response that ends the session starts a fresh one next time."""
 
     def __init__(self, send: Send, locale: str = "en-US", user_id: str = envelopes.LOCAL_USER_ID,
-                 apla: bool = True, session: dict[str, Any] | None = None) -> None:
+                 apla: bool = True, session: dict[str, Any] | None = None,
+                 heard: Callable[[], float | None] | None = None) -> None:
         self.send = send
         self.locale = locale
         self.user_id = user_id
         self.apla = apla
         self.session: dict[str, Any] | None = session
+        # Where this client's player was in the last response when the next request is sent; a
+        # client without it is placed by time, as Alexa places a spoken interruption.
+        self.heard = heard
 
     def request(self, request: dict[str, Any], match: Match | None = None) -> Exchange:
         session = self.session or envelopes.new_session(self.user_id)
-        body = envelopes.envelope(request, copy.deepcopy(session), self.locale, self.apla)
+        body = envelopes.envelope(request, copy.deepcopy(session), self.locale, self.apla,
+                                  heard=self.heard() if self.heard else None)
         response = self.send(body)
         ends = request["type"] == "SessionEndedRequest" or (response.get("response") or {}).get(
             "shouldEndSession", False)

@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from skill.intents import HEARD_TOKEN
+
 APPLICATION_ID = "amzn1.ask.skill.local-neck-relief-coach"
 LOCAL_USER_ID = "amzn1.ask.account.LOCAL-USER"
 
@@ -29,8 +31,11 @@ def new_session(user_id: str = LOCAL_USER_ID, application_id: str = APPLICATION_
 
 
 def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: str = "en-US",
-             apla: bool = True) -> dict[str, Any]:
-    """Wrap ``request`` with context (and the session, when there is one) as Alexa does."""
+             apla: bool = True, heard: float | None = None) -> dict[str, Any]:
+    """Wrap ``request`` with context (and the session, when there is one) as Alexa does.
+
+    ``heard``: seconds of the last response this client's player had played (``inf``: all of it,
+    as for a text client with no audio); ``None`` leaves the skill to place the request by time."""
     session = session or new_session()
     request = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": _now(), "locale": locale,
                **request}
@@ -48,6 +53,10 @@ def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: st
         "session": session,
         "request": request,
     }
+    if heard is not None:
+        finished = heard == float("inf")
+        body["context"]["AudioPlayer"] = {"token": HEARD_TOKEN, "playerActivity": "FINISHED" if finished else "PLAYING",
+                                          "offsetInMilliseconds": 0 if finished else max(0, int(heard * 1000))}
     return body
 
 

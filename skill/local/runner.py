@@ -27,7 +27,7 @@ def routine_running(response: dict[str, Any]) -> bool:
     if (response.get("response") or {}).get("shouldEndSession"):
         return False
     routine = (response.get("sessionAttributes") or {}).get("routine")
-    return isinstance(routine, dict) and not routine.get("paused")
+    return isinstance(routine, dict) and not routine.get("paused") and not routine.get("final")
 
 
 class Runner:
@@ -51,6 +51,9 @@ class Runner:
 
     def _turn(self, send: Callable[[], Exchange]) -> Exchange:
         with self._lock:
+            # The skill acts on what was actually heard: where this playback had got to, or all of it.
+            heard = self._playback.position if self._playback is not None else float("inf")
+            self.conversation.heard = lambda: heard
             self._interrupt()
             exchange = send()
             print_exchange(exchange, self.out)

@@ -179,6 +179,18 @@ def _dig(data: Any, *keys: str) -> Any:
     return data
 
 
+def _heard_input(value: Any) -> float | None:
+    """Where the page's audio player was in the last answer: seconds, "all" (played to its end), or
+    absent (the request is then placed by time, as Alexa places a spoken interruption)."""
+    if value is None:
+        return None
+    if value == "all":
+        return float("inf")
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 10_000:
+        return float(value)
+    raise BadInput("'heard' must be seconds into the last answer (0 to 10000), or \"all\".")
+
+
 def _simulate_input(payload: Any) -> tuple[str, dict[str, Any] | None, str]:
     """(text, session, locale) from a /simulate body, or BadInput saying exactly what is wrong."""
     if not isinstance(payload, dict):
@@ -405,8 +417,10 @@ def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: 
 
     @app.post("/simulate")
     def simulate() -> ResponseReturnValue:
-        text, session, locale = _simulate_input(_parse_json(request.get_data(cache=False)))
-        conversation = Conversation(send, locale=locale, session=session)
+        payload = _parse_json(request.get_data(cache=False))
+        text, session, locale = _simulate_input(payload)
+        heard = _heard_input(payload.get("heard"))
+        conversation = Conversation(send, locale=locale, session=session, heard=lambda: heard)
         exchange = conversation.say(text)
         plan = plan_from_response(exchange.response)
         audio_id = audio.add(plan) if plan.text() else None  # silence alone has nothing to render

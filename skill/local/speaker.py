@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.local import audio
+from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import Plan, Segment, Silence, Speech
 
 logger = logging.getLogger("skill.local.speaker")
@@ -252,6 +253,7 @@ class Playback:
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
+        self._index = 0  # the segment playing now
         self._thread = threading.Thread(target=self._run, name="speaker-playback", daemon=True)
 
     def start(self) -> Playback:
@@ -274,6 +276,14 @@ class Playback:
         return self._done.is_set()
 
     @property
+    def position(self) -> float:
+        """Seconds into the plan at the start of the segment playing now, on the same estimate the
+        skill uses for step boundaries; ``inf`` once the whole plan has played."""
+        if self.completed:
+            return float("inf")
+        return estimate_seconds(Plan(self.segments[: self._index]))
+
+    @property
     def stopped(self) -> bool:
         return self._stop.is_set()
 
@@ -282,6 +292,7 @@ class Playback:
             for index, segment in enumerate(self.segments):
                 if self._stop.is_set():
                     break
+                self._index = index
                 if self._on_segment:
                     self._on_segment(index, segment)
                 if isinstance(segment, Silence):

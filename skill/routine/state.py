@@ -33,12 +33,22 @@ class RoutineState:
     chunk_start: int = 0
     sent_at: float = 0.0
     marks: tuple[float, ...] = ()
+    final: bool = False  # the last response is playing: the routine is over once it has been heard
 
-    def playing_step(self, now: float) -> int | None:
-        """The step still playing at ``now``, or ``None`` when the last response has finished."""
-        if not self.marks or not self.sent_at or now - self.sent_at < MIN_INTERRUPT_SECONDS:
+    def playing_step(self, now: float, heard: float | None = None) -> int | None:
+        """The step still playing, or ``None`` when the last response has finished.
+
+        ``heard`` is where the client's own player was, in seconds into the last response (``inf``
+        for a client with no audio, which has read it all); without it the request is placed by time.
+        """
+        if not self.marks:
             return None
-        elapsed = now - self.sent_at - GRACE_SECONDS
+        if heard is not None:
+            elapsed = heard - GRACE_SECONDS
+        elif not self.sent_at or now - self.sent_at < MIN_INTERRUPT_SECONDS:
+            return None
+        else:
+            elapsed = now - self.sent_at - GRACE_SECONDS
         if elapsed >= self.marks[-1] - GRACE_SECONDS:
             return None
         index = sum(1 for mark in self.marks[1:-1] if mark <= elapsed)
@@ -53,6 +63,8 @@ class RoutineState:
         if self.marks:
             data.update(chunk_start=self.chunk_start, sent_at=round(self.sent_at, 2),
                         marks=[round(m, 2) for m in self.marks])
+        if self.final:
+            data["final"] = True
         return data
 
     @classmethod
@@ -64,7 +76,8 @@ class RoutineState:
             step = int(data.get("step", 0))
         except (TypeError, ValueError):
             return None
-        if not 0 <= step < step_counts[data["id"]]:
+        # One past the last step is the end of the last response, kept while its audio may be playing.
+        if not 0 <= step <= step_counts[data["id"]] or (step == step_counts[data["id"]] and not data.get("marks")):
             return None
         pace = data.get("pace") if data.get("pace") in PACES else DEFAULT_PACE
         try:
@@ -75,4 +88,5 @@ class RoutineState:
             marks, chunk_start, sent_at = (), 0, 0.0
         if not 0 <= chunk_start <= step:
             marks, chunk_start, sent_at = (), 0, 0.0
-        return cls(data["id"], step, pace, bool(data.get("paused")), chunk_start, sent_at, marks)
+        final = step == step_counts[data["id"]]
+        return cls(data["id"], step, pace, bool(data.get("paused")), chunk_start, sent_at, marks, final)

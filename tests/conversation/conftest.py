@@ -47,7 +47,10 @@ class CheckedConversation(Conversation):
 
     @property
     def routine(self) -> dict[str, Any] | None:
-        return self.attributes.get("routine")
+        """The routine in progress; one whose last response is all that is left (its step one past
+        the end, kept so commands during that response still work) counts as finished."""
+        routine = self.attributes.get("routine")
+        return None if routine and routine.get("final") else routine
 
 
 @pytest.fixture

@@ -264,7 +264,7 @@ def test_full_routine_and_questions_in_every_locale(make_conversation, locale):
 
 def interrupt_at(talk, seconds: float) -> tuple[int, list[float]]:
     """Make the next request arrive ``seconds`` into the last routine response's audio."""
-    state = talk.routine
+    state = talk.attributes["routine"]
     talk.clock.now = state["sent_at"] + seconds
     return state["chunk_start"], state["marks"]
 
@@ -350,3 +350,49 @@ def test_start_over_and_repeat_right_after_the_end_act_on_that_routine(talk, com
     steps = steps_in(again)
     last = len(CONTENT.routines["quick"].steps)
     assert steps and steps[0] == (1 if command == "start over" else last)
+
+
+@pytest.mark.parametrize(("routine", "command"), [("quick", "pause"), ("quick", "stop"), ("full", "pause"),
+                                                  ("full", "back"), ("gentle", "repeat")])
+def test_commands_work_while_the_last_response_plays(make_conversation, routine, command):
+    """The last response (the only one, for the quick routine) keeps the routine alive until its
+    audio has ended: a command in the middle of it acts on the step being heard."""
+    talk = make_conversation()
+    exchange = start(talk, routine)
+    while talk.routine is not None:
+        exchange = talk.say("continue")
+    last_step = len(CONTENT.routines[routine].steps)
+    _, marks = interrupt_at(talk, 0)
+    talk.clock.now += marks[-2] + 5  # a few seconds into the final step of that response
+    after = talk.say(command)
+    if command == "pause":
+        assert talk.routine is not None and talk.routine["paused"] and talk.routine["step"] == last_step - 1
+        assert steps_in(talk.say("resume"))[0] == last_step
+    elif command == "stop":
+        later = make_conversation()
+        assert "step" in later.launch().transcript  # the place, saved to the step being heard
+    elif command == "back":
+        assert steps_in(after)[0] == last_step - 1
+    else:
+        assert steps_in(after)[0] == last_step
+    assert exchange.transcript
+
+
+def test_a_text_client_is_not_treated_as_if_time_passed(make_conversation):
+    """Someone typing reads a whole response before answering: "next" after ten seconds of reading
+    goes on after what they read, instead of replaying steps they already had."""
+    talk = make_conversation()
+    talk.heard = lambda: float("inf")
+    first = steps_in(start(talk, "full"))
+    talk.clock.now = talk.attributes["routine"]["sent_at"] + 10
+    assert steps_in(talk.say("next"))[0] == first[-1] + 1
+
+
+def test_the_players_own_position_wins_over_the_clock(make_conversation):
+    """A client that knows where its player was (the web page, the voice runner) is believed."""
+    talk = make_conversation()
+    start(talk, "full")
+    chunk_start, marks = interrupt_at(talk, 1000)  # by the clock, the whole response is long over
+    talk.heard = lambda: marks[1] + 5  # but the player was five seconds into the second step
+    talk.say("pause")
+    assert talk.routine["step"] == chunk_start + 1

@@ -352,8 +352,11 @@ def test_alexa_only_serves_the_endpoint_and_health_alone(skill: SpySkill) -> Non
 # --- /simulate -------------------------------------------------------------------------------------------
 
 
-def simulate(client: Any, text: str, session: dict[str, Any] | None) -> dict[str, Any]:
-    response = client.post("/simulate", json={"text": text, "session": session, "locale": "en-US"})
+def simulate(client: Any, text: str, session: dict[str, Any] | None, heard: Any = None) -> dict[str, Any]:
+    body = {"text": text, "session": session, "locale": "en-US"}
+    if heard is not None:
+        body["heard"] = heard
+    response = client.post("/simulate", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 
@@ -503,3 +506,23 @@ def test_serve_command_passes_its_switches(monkeypatch: pytest.MonkeyPatch) -> N
     defaults = build_parser().parse_args(["serve"])
     defaults.func(defaults)
     assert calls[-1] == (("127.0.0.1", 5000), {"verify": None, "alexa_only": False})
+
+
+def test_simulate_places_a_command_by_the_pages_player(skill: SpySkill, speaker: FakeSpeaker) -> None:
+    """Seconds into the answer's audio from the page's player, not the time since it was sent."""
+    client = app_for(skill, speaker)
+    launch = simulate(client, "open neck relief coach", None)
+    asked = simulate(client, "start the full routine", launch["session"])
+    playing = simulate(client, "no", asked["session"])
+    routine = playing["session"]["attributes"]["routine"]
+    paused = simulate(client, "pause", playing["session"], heard=routine["marks"][0] + 1)
+    assert paused["session"]["attributes"]["routine"]["step"] == routine["chunk_start"]
+    heard_all = simulate(client, "repeat", playing["session"], heard="all")  # the last step heard, again
+    assert heard_all["session"]["attributes"]["routine"]["chunk_start"] == routine["step"] - 1
+
+
+@pytest.mark.parametrize("heard", [-1, 10**6, "half", True])
+def test_simulate_refuses_a_bad_player_position(skill: SpySkill, speaker: FakeSpeaker, heard: Any) -> None:
+    client = app_for(skill, speaker)
+    response = client.post("/simulate", json={"text": "pause", "heard": heard})
+    assert response.status_code == 400 and "heard" in response.get_json()["message"]

@@ -326,6 +326,7 @@ class FakePlayback:
     def __init__(self, plan: Plan, on_done: Any) -> None:
         self.plan, self.on_done = plan, on_done
         self.completed = self.stopped = False
+        self.position = 0.0  # seconds played when interrupted: the test moves it
         self._done = threading.Event()
 
     def finish(self) -> None:
@@ -371,11 +372,18 @@ class ScriptedConversation:
     def __init__(self, *responses: dict) -> None:
         self.responses = list(responses)
         self.said: list[str] = []
+        self.heard: Any = None  # set by the runner before each turn
+        self.heard_at: list[float] = []  # where the runner said its player was, turn by turn
+
+    def _record(self) -> None:
+        if self.heard is not None:
+            self.heard_at.append(self.heard())
 
     def launch(self) -> Exchange:
         return self.say("<launch>")
 
     def say(self, text: str) -> Exchange:
+        self._record()
         self.said.append(text)
         return Exchange(Match(text), {}, self.responses.pop(0))
 
@@ -420,9 +428,11 @@ def test_typing_interrupts_playback_and_is_the_next_turn() -> None:
     speaker = FakeSpeaker()
     runner = Runner(talk, speaker, StringIO())
     runner.launch()
+    speaker.playbacks[0].position = 12.5
     runner.say("pause")
     first = speaker.playbacks[0]
     assert first.stopped and not first.completed
+    assert talk.heard_at[-1] == 12.5  # the skill is told where the voice had got to
     assert talk.said == ["<launch>", "pause"]  # the cut-off chunk did not trigger a "continue"
     speaker.playbacks[1].finish()
     assert runner.wait_idle(0) and talk.said == ["<launch>", "pause"]  # paused: nothing more by itself
@@ -458,7 +468,7 @@ def test_runner_plays_a_whole_routine_through_the_real_skill(tmp_path: Path) -> 
     runner.say("no")  # no warning signs: the safety check before every first routine of a session
     assert runner.wait_idle(LIMIT)
     spoken = " ".join(p.plan.text() for p in speaker.playbacks)
-    assert "routine" not in talk.attributes  # it ran to its end: nothing left in progress
+    assert talk.attributes.get("routine", {}).get("final", True)  # it ran to its end: nothing left to play
     assert spoken.count("Step ") == len(load("en-US").routines["full"].steps)
     assert load("en-US").routines["full"].closing in spoken
     chunks = [p for p in speaker.playbacks if "Step " in p.plan.text()]

@@ -73,7 +73,8 @@ def test_200_concurrent_completions_for_one_user_lose_none(backend: str, tmp_pat
     responses = run_concurrently(SAME_USER_REQUESTS, invoke)
     for body, response in zip(bodies, responses, strict=True):
         check_response(body, response)
-        assert "sessionAttributes" not in response or "routine" not in response["sessionAttributes"]
+        routine = (response.get("sessionAttributes") or {}).get("routine")
+        assert routine is None or routine.get("final"), "the routine was completed in this response"
     completed = Profile.from_dict(store.get_attributes(skill.serializer.deserialize(
         json.dumps(bodies[0]), RequestEnvelope))).completed.get("quick", 0)
     failed = not_saved(caplog, "saving attributes failed")  # late or refused: may or may not have landed

@@ -151,6 +151,14 @@
     $("response-json").textContent = JSON.stringify(data.response, null, 2);
   }
 
+  // Where the player was in the last answer: the skill acts on the step actually heard, not on
+  // how long ago the answer arrived (an answer that never played was heard for 0 seconds).
+  function heardSoFar() {
+    if (!player.getAttribute("src")) return "all";
+    if (player.ended) return "all";
+    return Math.round(player.currentTime * 100) / 100;
+  }
+
   async function say(text) {
     if (busy) return;
     busy = true;
@@ -162,7 +170,7 @@
       const reply = await fetch("/simulate", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ text, session, locale: "en-US" }),
+        body: JSON.stringify({ text, session, locale: "en-US", heard: heardSoFar() }),
       });
       const data = await reply.json();
       if (!reply.ok) throw new Error(data.message || `The server answered ${reply.status}.`);
