@@ -110,6 +110,10 @@ def test_routine_shows_the_step_and_counts_down_a_hold(page: Any) -> None:
     assert abs(seconds_left - math.ceil(hold_end - moment)) <= 1
     assert page.locator("#step").inner_text() == f"Step {step['number']} of {step['total']}: {step['title']}"
 
+    # "pause" is placed by the audio element's position, not by how long ago the answer arrived.
+    paused = say(page, "pause")
+    assert paused["session"]["attributes"]["routine"]["step"] == step["number"] - 1
+
 
 def place(segments: list[dict[str, Any]], audio_seconds: float) -> list[dict[str, Any]]:
     """Segment start and end times, placed as the page places them (speech stretched to the real audio)."""
