@@ -24,12 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skill.coach import HOW_TO_TOPICS as HOW_TO
 from skill.tools.safety_data import Item, load_items
-
-# Topics whose answer tells a person how to massage, stretch or use a device: never for a red flag.
-HOW_TO = frozenset({"self_massage", "suboccipital_release", "ball_release", "acupressure", "scalp_massage",
-                    "pressure", "hold_time", "frequency", "stretches", "flare_relief", "breathing", "posture",
-                    "heat_ice", "devices", "tens", "sleep"})
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,12 @@ from skill.understanding.screen import check
 
 RED_FLAGS = "red_flags"
 URGENT_KEY = "urgent"  # set on the urgent response only, to the red flag's category
+# Topics whose answer tells a person how to massage, stretch or use something: never the answer to
+# words that may describe a warning sign (the warning signs are, instead).
+HOW_TO_TOPICS = frozenset({
+    "self_massage", "suboccipital_release", "ball_release", "acupressure", "scalp_massage", "pressure", "hold_time",
+    "frequency", "stretches", "flare_relief", "breathing", "posture", "heat_ice", "devices", "tens", "sleep",
+})
 URGENT_RATE = 100  # urgent answers at Alexa's own clear speed, whatever pace the routine uses
 
 
@@ -181,6 +187,8 @@ class Coach:
             # Anything but a clear yes or no to the safety question is asked again, never guessed.
             return self._ask_safety_again()
         match = ranker_for(self.content).best(text)
+        if finding.caution and match is not None and match.topic in HOW_TO_TOPICS:
+            return self.topic(RED_FLAGS)
         if finding.informational:
             # Only topics the screen lists for that warning sign may answer a general question about
             # it ("can whiplash cause it"); anything else, a how-to say, gives way to the warning signs,

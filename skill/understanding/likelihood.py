@@ -28,11 +28,15 @@ def features(cleaned: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
+CAUTION = 0.3  # below the threshold, but enough that a how-to answer would be the wrong one
+
+
 @dataclass(frozen=True)
 class Likelihood:
     weights: dict[str, float]
     bias: float
     threshold: float
+    caution: float = CAUTION
 
     def score(self, cleaned: str) -> float:
         """The model's probability that ``cleaned`` describes a warning sign."""
@@ -41,6 +45,10 @@ class Likelihood:
 
     def flags(self, cleaned: str) -> bool:
         return self.score(cleaned) >= self.threshold
+
+    def cautions(self, cleaned: str) -> bool:
+        """Not enough for an urgent answer, but enough to withhold massage instructions."""
+        return self.score(cleaned) >= self.caution
 
 
 def train(samples: Iterable[tuple[str, bool]], *, epochs: int = 30, rate: float = 0.2, l2: float = 1e-4,

@@ -71,6 +71,7 @@ class Finding:
     category: str | None = None
     suppressed: tuple[str, ...] = ()
     informs: tuple[str, ...] = ()  # topics that may answer a general question about the category
+    caution: bool = False  # clear, but it reads enough like a warning sign to withhold how-to answers
 
     @property
     def urgent(self) -> bool:
@@ -193,13 +194,15 @@ class Screen:
                 return Finding(URGENT, rule.id, tuple(suppressed))
             if seen.set_aside:
                 suppressed.append(rule.id)
-        if self.likelihood is not None and self.asks_second_opinion(text, suppressed) \
-                and self.likelihood.flags(text):
-            # No rule names it and no everyday sense of a trigger word is in it, but it reads like a
-            # warning sign: urgent care, without a named category.
-            if self._is_question_about(text):
-                return Finding(INFORMATIONAL, GENERAL, (), (RED_FLAGS,))
-            return Finding(URGENT, GENERAL)
+        if self.likelihood is not None and self.asks_second_opinion(text, suppressed):
+            if self.likelihood.flags(text):
+                # No rule names it and no everyday sense of a trigger word is in it, but it reads like
+                # a warning sign: urgent care, without a named category.
+                if self._is_question_about(text):
+                    return Finding(INFORMATIONAL, GENERAL, (), (RED_FLAGS,))
+                return Finding(URGENT, GENERAL)
+            if self.likelihood.cautions(text):
+                return Finding(CLEAR, None, (), (), caution=True)
         return Finding(CLEAR, None, tuple(suppressed))
 
     def asks_second_opinion(self, cleaned: str, suppressed: Sequence[str]) -> bool:

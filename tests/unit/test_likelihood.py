@@ -54,3 +54,18 @@ def test_committed_weights_are_what_the_tuning_data_teaches() -> None:
     committed = json.loads((SAFETY_DIR / "en.likelihood.json").read_text(encoding="utf-8"))
     assert (committed["threshold"], committed["bias"]) == (data["threshold"], data["bias"])
     assert committed["weights"] == data["weights"]
+
+
+@pytest.mark.parametrize(("caution", "topic"), [(True, "red_flags"), (False, "pressure")])
+def test_a_cautioned_question_gets_the_warning_signs_not_massage_instructions(monkeypatch, caution, topic) -> None:
+    """Below the urgent threshold but close: a how-to answer gives way to the warning signs."""
+    import random
+
+    from skill import coach as coach_module
+    from skill.content import load
+    from skill.profile import Profile
+    from skill.understanding.screen import Finding
+
+    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", caution=caution))
+    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).question("how hard should i press")
+    assert turn.session["last_topic"] == topic and "urgent" not in turn.session
