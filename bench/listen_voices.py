@@ -42,7 +42,7 @@ OUT_OF_GRAMMAR = ["play some music", "what's the weather like today", "set a tim
 def readme_examples() -> list[str]:
     """The quoted phrases of the README's "Things to say" paragraph, lower-cased as the matcher reads them."""
     paragraph = README.read_text(encoding="utf-8").split("Things to say:", 1)[1].split("\n\n", 1)[0]
-    return [phrase.lower() for phrase in re.findall(r'"([^"]+)"', paragraph)]
+    return [" ".join(phrase.lower().split()) for phrase in re.findall(r'"([^"]+)"', paragraph)]
 
 
 def spoken_utterances(command_stride: int = COMMAND_STRIDE, question_stride: int = QUESTION_STRIDE) -> list[str]:
