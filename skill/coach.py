@@ -13,13 +13,14 @@ from typing import Any
 
 from skill.content import LocaleContent, Topic
 from skill.profile import Profile, Unfinished
-from skill.ranker import Ranker, load_lexicon
+from skill.understanding.ranker import Ranker, load_lexicon
 from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style, stated_half_minutes
 from skill.routine.state import RoutineState
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, PACES, Plan, Silence
 from skill.speech.ssml import render_body
 from skill.text import number_words
+from skill.understanding.scope import load_scope
 from skill.understanding.screen import check
 
 RED_FLAGS = "red_flags"
@@ -163,7 +164,7 @@ class Coach:
 
     # ----- questions and answers ------------------------------------------------------------------
     def question(self, text: str | None) -> Turn:
-        """Free text: the safety screen first, always; then the ranker; then an honest "don't know"."""
+        """Free text: the safety screen first, always; then the scope and the ranker; then an honest "don't know"."""
         text = (text or "").strip()
         self._settle()
         if not text:
@@ -174,7 +175,9 @@ class Coach:
         if self.session.get("offer") == "safety_check":
             # Anything but a clear yes or no to the safety question is asked again, never guessed.
             return self._ask_safety_again()
-        match = ranker_for(self.content).best(text)
+        # Another body part, condition or everyday request is refused, not answered with a near neighbour.
+        excluded = load_scope(self.content.locale.split("-")[0]).excludes(text)
+        match = None if excluded else ranker_for(self.content).best(text)
         if finding.informational:
             # Only topics the screen lists for that warning sign may answer a general question about
             # it ("can whiplash cause it"); anything else, a how-to say, gives way to the warning signs,

@@ -20,7 +20,7 @@ from pathlib import Path
 from skill.errors import ContentError
 from skill.text import stem, words
 
-LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
+LEXICON_DIR = Path(__file__).resolve().parents[1] / "content" / "lexicon"
 WEIGHTS = (0.55, 0.30, 0.15)  # best question, all questions, answer text
 THRESHOLD = 0.25  # chosen on the question table: same accuracy as 0.18, 13 of 15 off-topic refused not 11
 QUESTION, POOLED, ANSWER = 0, 1, 2  # what a document is: one question, a topic's questions together, its answer
