@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -170,7 +171,9 @@ def cold_start(runs: int = 5) -> tuple[float, float]:
     results = []
     for _ in range(runs):
         out = subprocess.run([sys.executable, "-W", "ignore", "-c", COLD], cwd=ROOT, capture_output=True, text=True,
-                             check=True, env={"PATH": "/usr/bin:/bin", "NRC_SSML_ONLY": "1"})
+                             check=True, env={"PATH": "/usr/bin:/bin", "NRC_SSML_ONLY": "1",
+                                                       **{k: v for k, v in os.environ.items()
+                                                          if k in ("PYTHONPATH", "NRC_EMBEDDING_DIR")}})
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return (statistics.median(r[0] for r in results) * 1000, statistics.median(r[1] for r in results) * 1000)
 

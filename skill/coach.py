@@ -13,15 +13,16 @@ from typing import Any
 
 from skill.content import LocaleContent, Topic
 from skill.profile import Profile, Unfinished
-from skill.understanding.ranker import Ranker, load_lexicon
 from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style, stated_half_minutes
 from skill.routine.state import RoutineState
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, PACES, Plan, Silence
 from skill.speech.ssml import render_body
 from skill.text import number_words
+from skill.understanding.ranker import Ranker, load_lexicon
 from skill.understanding.scope import load_scope
 from skill.understanding.screen import check
+from skill.understanding.semantic import semantic_index
 
 RED_FLAGS = "red_flags"
 URGENT_KEY = "urgent"  # set on the urgent response only, to the red flag's category
@@ -54,10 +55,12 @@ _RANKERS: dict[str, Ranker] = {}
 
 
 def ranker_for(content: LocaleContent) -> Ranker:
-    """One ranker per locale, built on first use (building costs a few milliseconds)."""
+    """One ranker per locale, built on first use: a few milliseconds lexical, a few tenths of a second
+    when the sentence-embedding model is there to load (hybrid ranking)."""
     if content.locale not in _RANKERS:
         topics = {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
-        _RANKERS[content.locale] = Ranker(topics, load_lexicon(content.locale.split("-")[0]))
+        semantic = semantic_index({topic: questions for topic, (questions, _) in topics.items()})
+        _RANKERS[content.locale] = Ranker(topics, load_lexicon(content.locale.split("-")[0]), semantic=semantic)
     return _RANKERS[content.locale]
 
 
