@@ -34,9 +34,10 @@ QUESTION_WORDS = frozenset({"what", "what's", "how", "why", "when", "where", "wh
                             "could", "should", "does", "do", "will", "would"})
 # Commands are short. A long utterance, or a question of a few words, is a question unless a sample
 # matches it very closely: one shared word ("help", "stop") must not turn a question into a command.
-LONG = 7  # words
+LONG = 8  # words
 SHORT_QUESTION = 5  # words, starting with a question word
 LONG_THRESHOLD = 0.8
+REQUEST_OPENERS = frozenset({"you", "we"})  # "can you go quicker", "could we go back": a polite command
 
 
 def _terms(text: str) -> list[str]:
@@ -53,8 +54,9 @@ class Scored:
 class IntentClassifier:
     """Nearest-sample TF-IDF scoring over literal samples; build once, ``score`` is read-only."""
 
-    def __init__(self, samples: Mapping[str, Iterable[str]]) -> None:
-        """``samples`` maps an intent name to its literal phrasings (no slots)."""
+    def __init__(self, samples: Mapping[str, Iterable[str]], questions: Iterable[str] = ()) -> None:
+        """``samples`` maps an intent name to its literal phrasings (no slots); ``questions`` are the
+        model's topic questions, whose words no command uses mark an utterance as a question."""
         examples = [(intent, _terms(text)) for intent, texts in samples.items() for text in texts]
         intent_terms: dict[str, set[str]] = {}
         for intent, terms in examples:
@@ -64,6 +66,12 @@ class IntentClassifier:
         self.idf = {term: math.log((1 + n) / count) for term, count in df.items()}
         self._unknown = UNKNOWN_WEIGHT * max(self.idf.values(), default=1.0)
         self._examples = [(intent, self._unit(self._vector(terms))) for intent, terms in examples]
+        self._question_words = {stem(w) for q in questions for w in words(q)} - set(self.idf)
+
+    def topical(self, text: str) -> bool:
+        """Whether ``text`` uses a word only questions use ("stretches", "pillow"): then it is a
+        question unless a sample matches it very closely."""
+        return any(stem(w) in self._question_words for w in words(text))
 
     def _vector(self, terms: Iterable[str]) -> dict[str, float]:
         return {t: (1 + math.log(c)) * self.idf[t] for t, c in Counter(terms).items() if t in self.idf}
@@ -89,10 +97,12 @@ class IntentClassifier:
         return sorted((Scored(i, s) for i, s in best.items()), key=lambda s: s.score, reverse=True)
 
 
-def confident(scored: Scored, text: str, routine_running: bool) -> bool:
-    """Whether ``scored`` is confident enough to act on, given what is going on in the conversation."""
+def confident(scored: Scored, text: str, routine_running: bool, topical: bool = False) -> bool:
+    """Whether ``scored`` is confident enough to act on, given what is going on in the conversation
+    and whether ``text`` uses words only questions use (``topical``)."""
     said = words(text)
-    if len(said) >= LONG or (len(said) >= SHORT_QUESTION and said[0] in QUESTION_WORDS):
+    asks = len(said) >= SHORT_QUESTION and said[0] in QUESTION_WORDS and said[1] not in REQUEST_OPENERS
+    if len(said) >= LONG or asks or topical:
         return scored.score >= LONG_THRESHOLD
     if scored.intent in NAVIGATION:
         return scored.score >= (ROUTINE_THRESHOLD if routine_running else THRESHOLD)
