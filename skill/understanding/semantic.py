@@ -85,7 +85,8 @@ def load_cache(folder: Path, np: Any) -> dict[str, Any]:
 
 
 def cache_questions(folder: Path) -> int:
-    """Embed every locale's sample questions into ``folder``; the number embedded."""
+    """Embed every locale's sample questions (and the refusal examples) into ``folder``, reusing the
+    vectors already there; the number of texts cached."""
     from skill.content import available_locales, load
 
     model = encoder()
@@ -94,6 +95,7 @@ def cache_questions(folder: Path) -> int:
     np = model.np
     texts = sorted({neutral(q) for locale in available_locales() for topic in load(locale).topics.values()
                     for q in (*topic.questions, topic.title)} | {neutral(q) for q in load_scope().refuse_examples})
-    vectors = np.stack([model.embed(t) for t in texts]).astype(np.float16)
+    cached = load_cache(folder, np)
+    vectors = np.stack([cached[t] if t in cached else model.embed(t) for t in texts]).astype(np.float16)
     np.savez(folder / QUESTIONS, texts=np.array(texts), vectors=vectors)
     return len(texts)
