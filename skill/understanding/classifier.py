@@ -7,8 +7,12 @@ falls with the number of intents that use it ("can you", "the" say nothing; "slo
 and an intent scores its closest sample's cosine. Words no sample uses still lengthen the query, so
 "what's the weather today" does not become a command on the strength of "what's".
 
-The score is a confidence in 0..1; the caller decides what is confident enough, and may use the
-conversation's context to do so (see :func:`confident`).
+When the sentence-embedding model is there (skill/understanding/semantic.py), each intent's score is
+the mean of that lexical cosine and its closest sample's embedding cosine, which carries phrasings with
+no word in common ("absolutely" near "definitely"), with thresholds of their own.
+
+The score is a confidence in 0..1; :meth:`IntentClassifier.confident` decides what is confident enough,
+using the conversation's context (is a routine playing?) and the shape of the words.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from skill.text import stem, words
 
@@ -27,8 +32,11 @@ NAVIGATION = frozenset({
     "AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
     "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "SlowerIntent", "FasterIntent", "ProgressIntent",
 })
-THRESHOLD = 0.5  # leave-one-out over the samples: 446 of 604 right, 25 wrong (0.55: 417 and 17)
-ROUTINE_THRESHOLD = 0.4  # a navigation intent while a routine plays (leave-one-out: 495 right, 40 wrong)
+# (any intent, a navigation intent while a routine plays), chosen by leave-one-out over the 604 literal
+# samples: lexical 0.5 gets 446 right and 25 wrong (0.55: 417 and 17), 0.4 gets 495 and 40; with
+# embeddings 0.6 gets 469 and 17, 0.5 gets 514 and 33.
+THRESHOLDS = {False: (0.5, 0.4), True: (0.6, 0.5)}  # keyed by whether embeddings are on
+EMBEDDING_WEIGHT = 0.5
 UNKNOWN_WEIGHT = 0.8  # share of the top word weight a word (or pair) no sample uses adds to the query's length
 QUESTION_WORDS = frozenset({"what", "what's", "how", "why", "when", "where", "which", "who", "is", "are", "can",
                             "could", "should", "does", "do", "will", "would"})
@@ -54,10 +62,13 @@ class Scored:
 class IntentClassifier:
     """Nearest-sample TF-IDF scoring over literal samples; build once, ``score`` is read-only."""
 
-    def __init__(self, samples: Mapping[str, Iterable[str]], questions: Iterable[str] = ()) -> None:
+    def __init__(self, samples: Mapping[str, Iterable[str]], questions: Iterable[str] = (),
+                 embed: Callable[[str], Any] | None = None) -> None:
         """``samples`` maps an intent name to its literal phrasings (no slots); ``questions`` are the
-        model's topic questions, whose words no command uses mark an utterance as a question."""
-        examples = [(intent, _terms(text)) for intent, texts in samples.items() for text in texts]
+        model's topic questions, whose words no command uses mark an utterance as a question; ``embed``
+        gives a unit sentence vector (numpy), when the embedding model is available."""
+        texts = [(intent, text) for intent, phrasings in samples.items() for text in phrasings]
+        examples = [(intent, _terms(text)) for intent, text in texts]
         intent_terms: dict[str, set[str]] = {}
         for intent, terms in examples:
             intent_terms.setdefault(intent, set()).update(terms)
@@ -67,6 +78,14 @@ class IntentClassifier:
         self._unknown = UNKNOWN_WEIGHT * max(self.idf.values(), default=1.0)
         self._examples = [(intent, self._unit(self._vector(terms))) for intent, terms in examples]
         self._question_words = {stem(w) for q in questions for w in words(q)} - set(self.idf)
+        self._embed = embed
+        self.thresholds = THRESHOLDS[embed is not None]
+        self._matrix: Any = None
+        if embed is not None and texts:
+            import numpy as np  # present whenever ``embed`` is: it returns numpy vectors
+
+            self._matrix = np.stack([embed(text) for _, text in texts])
+            self._owners = [intent for intent, _ in texts]
 
     def topical(self, text: str) -> bool:
         """Whether ``text`` uses a word only questions use ("stretches", "pillow"): then it is a
@@ -94,16 +113,19 @@ class IntentClassifier:
             dot = sum(weight * example.get(term, 0.0) for term, weight in query.items()) / norm
             if dot > best.get(intent, 0.0):
                 best[intent] = dot
+        if self._embed is not None and self._matrix is not None:
+            closest: dict[str, float] = {}
+            for intent, cosine in zip(self._owners, (self._matrix @ self._embed(text)).tolist(), strict=True):
+                closest[intent] = max(closest.get(intent, -1.0), cosine)
+            best = {i: (1 - EMBEDDING_WEIGHT) * best.get(i, 0.0) + EMBEDDING_WEIGHT * c for i, c in closest.items()}
         return sorted((Scored(i, s) for i, s in best.items()), key=lambda s: s.score, reverse=True)
 
+    def confident(self, scored: Scored, text: str, routine_running: bool) -> bool:
+        """Whether ``scored`` is confident enough to act on, given what is going on in the conversation."""
+        said = words(text)
+        asks = len(said) >= SHORT_QUESTION and said[0] in QUESTION_WORDS and said[1] not in REQUEST_OPENERS
+        if len(said) >= LONG or asks or self.topical(text):
+            return scored.score >= LONG_THRESHOLD
+        anything, navigation = self.thresholds
+        return scored.score >= (navigation if routine_running and scored.intent in NAVIGATION else anything)
 
-def confident(scored: Scored, text: str, routine_running: bool, topical: bool = False) -> bool:
-    """Whether ``scored`` is confident enough to act on, given what is going on in the conversation
-    and whether ``text`` uses words only questions use (``topical``)."""
-    said = words(text)
-    asks = len(said) >= SHORT_QUESTION and said[0] in QUESTION_WORDS and said[1] not in REQUEST_OPENERS
-    if len(said) >= LONG or asks or topical:
-        return scored.score >= LONG_THRESHOLD
-    if scored.intent in NAVIGATION:
-        return scored.score >= (ROUTINE_THRESHOLD if routine_running else THRESHOLD)
-    return scored.score >= THRESHOLD

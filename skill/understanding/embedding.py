@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,8 @@ class Encoder:
                 self.w[f"{p}.qkv.{part}"] = np.concatenate(
                     [self.w.pop(f"{p}.{n}.{part}") for n in ("query", "key", "value")], axis=-1)
         self.tokenizer = WordPiece(vocab)
+        # The matcher and the ranker both embed the words of one utterance: compute them once.
+        self.embed = lru_cache(maxsize=256)(self._embed)
 
     def _norm(self, x: Any, name: str) -> Any:
         mean = x.mean(-1, keepdims=True)
@@ -105,8 +107,8 @@ class Encoder:
     def _dense(self, x: Any, name: str) -> Any:
         return x @ self.w[f"{name}.weight"] + self.w[f"{name}.bias"]  # weights are stored transposed
 
-    def embed(self, text: str) -> Any:
-        """A unit vector (384 floats) for ``text``."""
+    def _embed(self, text: str) -> Any:
+        """A unit vector (384 floats) for ``text``; callers must not modify it (it is cached)."""
         np, w = self.np, self.w
         ids = self.tokenizer.encode(text)
         x = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][: len(ids)]

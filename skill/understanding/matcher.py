@@ -26,8 +26,9 @@ from typing import Any
 from skill.content.overlay import read_locale_data
 from skill.intents import ASK_INTENT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
 from skill.text import normalise
-from skill.understanding.classifier import IntentClassifier, confident
+from skill.understanding.classifier import IntentClassifier
 from skill.understanding.screen import check
+from skill.understanding.semantic import embedder
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
 QUESTION_INTENT = ASK_INTENT
@@ -91,7 +92,7 @@ class Matcher:
         by_intent: dict[str, list[str]] = {}
         for sample, intent_name in self.exact.items():
             by_intent.setdefault(intent_name, []).append(sample)
-        self.classifier = IntentClassifier(by_intent, self.type_values.get(TOPIC_SLOT_TYPE, {}))
+        self.classifier = IntentClassifier(by_intent, self.type_values.get(TOPIC_SLOT_TYPE, {}), embedder())
 
     def _add(self, intent: str, sample: str, slot_types: dict[str, str]) -> None:
         if not _SLOT.search(sample):
@@ -158,7 +159,7 @@ class Matcher:
         # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
         ranked = [r[0] for r in map(self.classifier.score, dict.fromkeys((norm, self._strip_fillers(norm)))) if r]
         best = max(ranked, key=lambda scored: scored.score, default=None)
-        if best is not None and confident(best, norm, routine_running, self.classifier.topical(norm)):
+        if best is not None and self.classifier.confident(best, norm, routine_running):
             return Match(best.intent, how="statistical", confidence=best.score)
         return Match(QUESTION_INTENT, {"question": question}, how="question")
 

@@ -11,7 +11,8 @@ when the index is built.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,27 @@ def semantic_index(topics: Mapping[str, Iterable[str]]) -> SemanticIndex | None:
     model = encoder()
     if model is None:
         return None
-    return SemanticIndex(model, topics, load_cache(model_dir(), model.np), load_scope().refuse_examples)
+    return SemanticIndex(model, topics, _cached(), load_scope().refuse_examples)
+
+
+def embedder() -> Callable[[str], Any] | None:
+    """Text -> unit vector, from the build-time cache when it has the text, else ``None`` without a model."""
+    model = encoder()
+    if model is None:
+        return None
+    cached, np = _cached(), model.np
+
+    def embed(text: str) -> Any:
+        words = neutral(text)
+        return cached[words].astype(np.float32) if words in cached else model.embed(words)
+
+    return embed
+
+
+@cache
+def _cached() -> dict[str, Any]:
+    model = encoder()
+    return {} if model is None else load_cache(model_dir(), model.np)
 
 
 def load_cache(folder: Path, np: Any) -> dict[str, Any]:
@@ -85,16 +106,19 @@ def load_cache(folder: Path, np: Any) -> dict[str, Any]:
 
 
 def cache_questions(folder: Path) -> int:
-    """Embed every locale's sample questions (and the refusal examples) into ``folder``, reusing the
-    vectors already there; the number of texts cached."""
+    """Embed every locale's sample questions, the refusal examples and the matcher's literal samples
+    into ``folder``, reusing the vectors already there; the number of texts cached."""
     from skill.content import available_locales, load
 
     model = encoder()
     if model is None:
         raise RuntimeError(f"no model in {folder}")
     np = model.np
+    from skill.understanding.matcher import matcher_for
+
     texts = sorted({neutral(q) for locale in available_locales() for topic in load(locale).topics.values()
-                    for q in (*topic.questions, topic.title)} | {neutral(q) for q in load_scope().refuse_examples})
+                    for q in (*topic.questions, topic.title)} | {neutral(q) for q in load_scope().refuse_examples}
+                   | {neutral(s) for locale in available_locales() for s in matcher_for(locale).exact})
     cached = load_cache(folder, np)
     vectors = np.stack([cached[t] if t in cached else model.embed(t) for t in texts]).astype(np.float16)
     np.savez(folder / QUESTIONS, texts=np.array(texts), vectors=vectors)
