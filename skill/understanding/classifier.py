@@ -43,6 +43,7 @@ QUESTION_WORDS = frozenset({"what", "what's", "how", "why", "when", "where", "wh
 # Commands are short. A long utterance, or a question of a few words, is a question unless a sample
 # matches it very closely: one shared word ("help", "stop") must not turn a question into a command.
 LONG = 8  # words
+LONGEST = 10  # words: no command is this long, so the utterance is not even scored (and not embedded)
 SHORT_QUESTION = 5  # words, starting with a question word
 LONG_THRESHOLD = 0.8
 REQUEST_OPENERS = frozenset({"you", "we"})  # "can you go quicker", "could we go back": a polite command
@@ -104,7 +105,7 @@ class IntentClassifier:
         """Every intent by descending confidence (its closest sample's cosine) for ``text``."""
         terms = _terms(text)
         query = self._vector(terms)
-        if not query:
+        if not query or len(words(text)) >= LONGEST:
             return []
         unknown = sum(1 for t in set(terms) if t not in self.idf)
         norm = math.sqrt(sum(v * v for v in query.values()) + unknown * self._unknown**2)
