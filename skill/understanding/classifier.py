@@ -8,8 +8,8 @@ and an intent scores its closest sample's cosine. Words no sample uses still len
 "what's the weather today" does not become a command on the strength of "what's".
 
 When the sentence-embedding model is there (skill/understanding/semantic.py), each intent's score is
-the mean of that lexical cosine and its closest sample's embedding cosine, which carries phrasings with
-no word in common ("absolutely" near "definitely"), with thresholds of their own.
+the mean of that lexical cosine and its closest sample's embedding cosine, which carries phrasings that
+share no word with any sample, with thresholds of their own.
 
 The score is a confidence in 0..1; :meth:`IntentClassifier.confident` decides what is confident enough,
 using the conversation's context (is a routine playing?) and the shape of the words.
