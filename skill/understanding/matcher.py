@@ -34,6 +34,9 @@ MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
 QUESTION_INTENT = ASK_INTENT
 LAUNCH = "LaunchRequest"
 _SLOT = re.compile(r"\{(\w+)\}")
+# Answers to a yes-or-no question are never guessed: "I think so, mostly" to the safety check must be
+# asked again, not taken for a yes or a no.
+EXACT_ONLY = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 _FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you")
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
@@ -91,7 +94,8 @@ class Matcher:
         self.patterns.sort(key=lambda p: ("AMAZON.SearchQuery" in p.slot_types.values(), -p.literal_words))
         by_intent: dict[str, list[str]] = {}
         for sample, intent_name in self.exact.items():
-            by_intent.setdefault(intent_name, []).append(sample)
+            if intent_name not in EXACT_ONLY:
+                by_intent.setdefault(intent_name, []).append(sample)
         self.classifier = IntentClassifier(by_intent, self.type_values.get(TOPIC_SLOT_TYPE, {}), embedder())
 
     def _add(self, intent: str, sample: str, slot_types: dict[str, str]) -> None:
