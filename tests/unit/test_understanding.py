@@ -11,7 +11,7 @@ from skill.coach import ranker_for
 from skill.content import load
 from skill.content.overlay import read_locale_data
 from skill.understanding import ranker as ranker_module
-from skill.understanding.classifier import IntentClassifier
+from skill.understanding.classifier import IntentClassifier, Scored
 from skill.understanding.embedding import WordPiece, encoder
 from skill.understanding.matcher import QUESTION_INTENT, matcher_for
 from skill.understanding.scope import load_scope
@@ -37,9 +37,13 @@ def test_phrasings_not_in_the_model_reach_their_intent_statistically(text, inten
 
 
 def test_a_running_routine_makes_a_less_certain_navigation_phrase_a_command():
-    matcher = matcher_for("en-US")
-    assert matcher.match("can you go a little quicker").intent == QUESTION_INTENT
-    assert matcher.match("can you go a little quicker", routine_running=True).intent == "FasterIntent"
+    classifier = matcher_for("en-US").classifier
+    anything, navigation = classifier.thresholds
+    between = (anything + navigation) / 2
+    assert navigation < between < anything
+    assert not classifier.confident(Scored("FasterIntent", between), "go quicker", routine_running=False)
+    assert classifier.confident(Scored("FasterIntent", between), "go quicker", routine_running=True)
+    assert not classifier.confident(Scored("ThanksIntent", between), "nice one", routine_running=True)
 
 
 @pytest.mark.parametrize("text", [
