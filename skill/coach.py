@@ -13,14 +13,16 @@ from typing import Any
 
 from skill.content import LocaleContent, Topic
 from skill.profile import Profile, Unfinished
-from skill.ranker import Ranker, load_lexicon
 from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style, stated_half_minutes
 from skill.routine.state import RoutineState
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, PACES, Plan, Silence
 from skill.speech.ssml import render_body
 from skill.text import number_words
+from skill.understanding.ranker import Ranker, load_lexicon
+from skill.understanding.scope import load_scope
 from skill.understanding.screen import check
+from skill.understanding.semantic import semantic_index
 
 RED_FLAGS = "red_flags"
 URGENT_KEY = "urgent"  # set on the urgent response only, to the red flag's category
@@ -60,10 +62,12 @@ _RANKERS: dict[str, Ranker] = {}
 
 
 def ranker_for(content: LocaleContent) -> Ranker:
-    """One ranker per locale, built on first use (building costs a few milliseconds)."""
+    """One ranker per locale, built on first use: a few milliseconds lexical, a few tenths of a second
+    when the sentence-embedding model is there to load (hybrid ranking)."""
     if content.locale not in _RANKERS:
         topics = {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
-        _RANKERS[content.locale] = Ranker(topics, load_lexicon(content.locale.split("-")[0]))
+        semantic = semantic_index({topic: questions for topic, (questions, _) in topics.items()})
+        _RANKERS[content.locale] = Ranker(topics, load_lexicon(content.locale.split("-")[0]), semantic=semantic)
     return _RANKERS[content.locale]
 
 
@@ -175,7 +179,7 @@ class Coach:
 
     # ----- questions and answers ------------------------------------------------------------------
     def question(self, text: str | None) -> Turn:
-        """Free text: the safety screen first, always; then the ranker; then an honest "don't know"."""
+        """Free text: the safety screen first, always; then the scope and the ranker; then an honest "don't know"."""
         text = (text or "").strip()
         self._settle()
         if not text:
@@ -186,7 +190,9 @@ class Coach:
         if self.session.get("offer") == "safety_check":
             # Anything but a clear yes or no to the safety question is asked again, never guessed.
             return self._ask_safety_again()
-        match = ranker_for(self.content).best(text)
+        # Another body part, condition or everyday request is refused, not answered with a near neighbour.
+        excluded = load_scope(self.content.locale.split("-")[0]).excludes(text)
+        match = None if excluded else ranker_for(self.content).best(text)
         if finding.caution and match is not None and match.topic in HOW_TO_TOPICS:
             return self.topic(RED_FLAGS)
         if finding.informational:

@@ -87,7 +87,7 @@ class Conversation:
 
     def say(self, text: str) -> Exchange:
         """Match ``text`` against the interaction model and send the matching request."""
-        match = matcher_for(self.locale).match(text)
+        match = matcher_for(self.locale).match(text, routine_running="routine" in self.attributes)
         if match.intent == LAUNCH:
             self.session = None
             return self.launch()

@@ -6,6 +6,12 @@ screen runs first, as in every path: words that describe a warning sign become
 ``UrgentSymptomIntent`` with the words in its slot, whatever else they resemble. Deliberate
 difference from Alexa: text that matches nothing well enough becomes ``AskQuestionIntent`` with
 the whole text as ``question``, so any question in any words reaches the skill's own ranker.
+
+Matching goes from strict to statistical: an exact sample, then a sample with slots, then the
+classifier (skill/understanding/classifier.py), which learns every intent's literal samples and the
+built-ins' usual phrasings and says how confident it is, taking into account whether a routine is
+playing (navigation words are expected then). A phrasing that reaches the wrong intent here is one to
+add to the model's samples; one that reaches the right one statistically has a good chance on a device.
 """
 
 from __future__ import annotations
@@ -18,14 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.overlay import read_locale_data
-from skill.intents import ASK_INTENT, SYMPTOM_SLOT, URGENT_INTENT
+from skill.intents import ASK_INTENT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
 from skill.text import normalise
+from skill.understanding.classifier import IntentClassifier
 from skill.understanding.screen import check
+from skill.understanding.semantic import embedder
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
 QUESTION_INTENT = ASK_INTENT
 LAUNCH = "LaunchRequest"
 _SLOT = re.compile(r"\{(\w+)\}")
+# Answers to a yes-or-no question are never guessed: "I think so, mostly" to the safety check must be
+# asked again, not taken for a yes or a no.
+EXACT_ONLY = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 _FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you")
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
@@ -37,7 +48,8 @@ class Match:
 
     intent: str
     slots: dict[str, str] = field(default_factory=dict)
-    how: str = "sample"
+    how: str = "sample"  # launch, screen, sample, pattern, statistical or question
+    confidence: float = 1.0  # the classifier's score for a statistical match
     # Entity resolution, as Alexa fills it in for a custom slot value it knows: slot -> (id, type).
     resolved: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -80,6 +92,11 @@ class Matcher:
                 self.exact.setdefault(normalise(phrase), intent_name)
         # Custom-typed slots (closed lists) before free-text carriers, and longer literals first.
         self.patterns.sort(key=lambda p: ("AMAZON.SearchQuery" in p.slot_types.values(), -p.literal_words))
+        by_intent: dict[str, list[str]] = {}
+        for sample, intent_name in self.exact.items():
+            if intent_name not in EXACT_ONLY:
+                by_intent.setdefault(intent_name, []).append(sample)
+        self.classifier = IntentClassifier(by_intent, self.type_values.get(TOPIC_SLOT_TYPE, {}), embedder())
 
     def _add(self, intent: str, sample: str, slot_types: dict[str, str]) -> None:
         if not _SLOT.search(sample):
@@ -113,8 +130,9 @@ class Matcher:
                         text, changed = text[: -len(form)], True
         return text.strip()
 
-    def match(self, text: str) -> Match:
-        """The intent for ``text``; empty text or "open <invocation name>" launches."""
+    def match(self, text: str, routine_running: bool = False) -> Match:
+        """The intent for ``text``; empty text or "open <invocation name>" launches. ``routine_running``
+        is the session's routine state: whether a routine is playing (or paused) right now."""
         norm = normalise(text)
         if norm.startswith("alexa "):
             norm = norm[len("alexa "):]
@@ -142,6 +160,11 @@ class Matcher:
                         if value in self.type_ids.get(slot_type, {}):
                             resolved[name] = (self.type_ids[slot_type][value], slot_type)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
+        # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
+        ranked = [r[0] for r in map(self.classifier.score, dict.fromkeys((norm, self._strip_fillers(norm)))) if r]
+        best = max(ranked, key=lambda scored: scored.score, default=None)
+        if best is not None and self.classifier.confident(best, norm, routine_running):
+            return Match(best.intent, how="statistical", confidence=best.score)
         return Match(QUESTION_INTENT, {"question": question}, how="question")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from skill.coach import ranker_for
 from skill.content import TOPIC_IDS, available_locales, load
-from skill.ranker import Lexicon, Ranker, load_lexicon
+from skill.understanding.ranker import Lexicon, Ranker, load_lexicon
 from skill.understanding.screen import check
 
 DATA = Path(__file__).parents[1] / "data"

@@ -2,8 +2,12 @@
 
 TF-IDF over stemmed, synonym-folded words and word pairs. Each topic is scored three ways: its
 single closest question variant (people ask in set phrases), all its questions together (coverage
-of vocabulary), and its answer text (words only the answer uses). A small, dependency-free ranker is
-enough for a few dozen topics and keeps the Lambda cold start light.
+of vocabulary), and its answer text (words only the answer uses).
+
+When sentence embeddings are available (skill/understanding/semantic.py: numpy and the converted
+model), a topic's score is a weighted sum of that lexical score and its closest sample question's
+embedding cosine: words tell "how long" from "how often", embeddings carry a question in words the
+content never used. Without them the ranker is lexical only, with its own threshold.
 """
 
 from __future__ import annotations
@@ -19,10 +23,15 @@ from pathlib import Path
 
 from skill.errors import ContentError
 from skill.text import stem, words
+from skill.understanding.semantic import OUTSIDE, SemanticIndex
 
-LEXICON_DIR = Path(__file__).resolve().parent / "content" / "lexicon"
+LEXICON_DIR = Path(__file__).resolve().parents[1] / "content" / "lexicon"
 WEIGHTS = (0.55, 0.30, 0.15)  # best question, all questions, answer text
 THRESHOLD = 0.25  # chosen on the question table: same accuracy as 0.18, 13 of 15 off-topic refused not 11
+# Hybrid: weight of the lexical score against the embedding cosine, and its threshold; chosen on the tune
+# split of eval/understanding (255-256 of 275 for lexical weights 0.2-0.3; 0.4 to 0.5 lose 2 and more).
+LEXICAL_WEIGHT = 0.2
+HYBRID_THRESHOLD = 0.3
 QUESTION, POOLED, ANSWER = 0, 1, 2  # what a document is: one question, a topic's questions together, its answer
 Vector = dict[str, float]
 
@@ -78,10 +87,11 @@ class Ranker:
     """Scores topics for a question. Build once per locale; ``rank`` is read-only and thread-safe."""
 
     def __init__(self, topics: Mapping[str, tuple[Iterable[str], str]], lexicon: Lexicon,
-                 threshold: float = THRESHOLD) -> None:
-        """``topics`` maps a topic id to (question variants, answer text)."""
+                 threshold: float | None = None, semantic: SemanticIndex | None = None) -> None:
+        """``topics`` maps a topic id to (question variants, answer text); ``semantic`` adds embeddings."""
         self.lexicon = lexicon
-        self.threshold = threshold
+        self.semantic = semantic
+        self.threshold = threshold if threshold is not None else HYBRID_THRESHOLD if semantic else THRESHOLD
         questions = {t: [lexicon.terms(q) for q in qs] for t, (qs, _) in topics.items()}
         answers = {t: lexicon.terms(answer) for t, (_, answer) in topics.items()}
         df: Counter[str] = Counter()
@@ -113,7 +123,17 @@ class Ranker:
         return {k: (1 + math.log(v)) * self.idf.get(k, 0.0) for k, v in _tf(terms).items() if k in self.idf}
 
     def rank(self, text: str) -> list[Match]:
-        """All topics by descending score for ``text``.
+        """All topics by descending score for ``text``: lexical, or hybrid when embeddings are on."""
+        lexical = self.lexical(text)
+        if self.semantic is None or not words(text):
+            return lexical
+        scores = {m.topic: LEXICAL_WEIGHT * m.score for m in lexical}
+        for topic, cosine in self.semantic.scores(text).items():
+            scores[topic] = scores.get(topic, 0.0) + (1 - LEXICAL_WEIGHT) * cosine
+        return sorted((Match(t, s) for t, s in scores.items()), key=lambda m: m.score, reverse=True)
+
+    def lexical(self, text: str) -> list[Match]:
+        """All topics by descending TF-IDF score for ``text``.
 
         Words the knowledge base never uses still count in the query's length (at the highest idf),
         so "how do I bake bread" does not match a topic on the strength of "how" alone.
@@ -141,4 +161,6 @@ class Ranker:
     def best(self, text: str) -> Match | None:
         """The top topic when it clears the confidence threshold, else ``None``."""
         ranked = self.rank(text)
-        return ranked[0] if ranked and ranked[0].score >= self.threshold else None
+        if not ranked or ranked[0].score < self.threshold or ranked[0].topic == OUTSIDE:
+            return None
+        return ranked[0]

@@ -1,0 +1,119 @@
+"""The understanding layer's statistical parts: the intent classifier and its context, the scope check,
+the WordPiece tokenizer, the hybrid ranker (when the embedding model is built) and the phrase tables."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from skill.coach import ranker_for
+from skill.content import load
+from skill.content.overlay import read_locale_data
+from skill.understanding import ranker as ranker_module
+from skill.understanding.classifier import IntentClassifier, Scored
+from skill.understanding.embedding import WordPiece, encoder
+from skill.understanding.matcher import QUESTION_INTENT, matcher_for
+from skill.understanding.scope import load_scope
+
+MIN_PHRASINGS = 30
+SHORT_TABLES = {"AMAZON.NavigateHomeIntent"}  # not a routine command; Alexa's own model covers it
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("please skip to the next bit", "AMAZON.NextIntent"),
+    ("can we go back a step please", "AMAZON.PreviousIntent"),
+    ("hang on a moment", "AMAZON.PauseIntent"),
+    ("carry on with it", "AMAZON.ResumeIntent"),
+    ("could you slow it down a bit", "SlowerIntent"),
+    ("stop there", "AMAZON.StopIntent"),
+])
+def test_phrasings_not_in_the_model_reach_their_intent_statistically(text, intent):
+    matcher = matcher_for("en-US")
+    assert text not in matcher.exact
+    match = matcher.match(text)
+    assert (match.intent, match.how) == (intent, "statistical")
+    assert 0 < match.confidence <= 1
+
+
+def test_a_running_routine_makes_a_less_certain_navigation_phrase_a_command():
+    classifier = matcher_for("en-US").classifier
+    anything, navigation = classifier.thresholds
+    between = (anything + navigation) / 2
+    assert navigation < between < anything
+    assert not classifier.confident(Scored("FasterIntent", between), "go quicker", routine_running=False)
+    assert classifier.confident(Scored("FasterIntent", between), "go quicker", routine_running=True)
+    assert not classifier.confident(Scored("ThanksIntent", between), "nice one", routine_running=True)
+
+
+@pytest.mark.parametrize("text", [
+    "what can i do about the pain in my neck when it flares",
+    "how long should i hold the pressure on each spot",
+    "can you give me some neck stretches",
+    "what's the weather today",
+])
+def test_questions_are_not_taken_for_commands_even_mid_routine(text):
+    assert matcher_for("en-US").match(text, routine_running=True).intent == QUESTION_INTENT
+
+
+def test_classifier_scores_the_closest_sample_and_counts_unknown_words():
+    classifier = IntentClassifier({"Slower": ["slow down", "go slower"], "Faster": ["speed up", "go faster"]})
+    assert classifier.score("slow down")[0].intent == "Slower"
+    assert classifier.score("slow down")[0].score == pytest.approx(1.0)
+    assert classifier.score("please slow down a bit")[0].score < classifier.score("slow down")[0].score
+    assert classifier.score("bake some bread") == []
+
+
+@pytest.mark.parametrize(("text", "excluded"), [
+    ("how do i massage my calves after a run", True),
+    ("what helps plantar fasciitis", True),
+    ("what's the weather today", True),
+    ("does the pain in my neck spread to my feet", False),
+    ("does cold weather make it worse", False),
+    ("how do i massage the back of my head", False),
+])
+def test_scope_refuses_other_body_parts_conditions_and_everyday_requests(text, excluded):
+    assert load_scope("en").excludes(text) is excluded
+
+
+def test_out_of_scope_question_is_refused_not_answered_with_a_neighbour():
+    from skill.coach import Coach
+    from skill.profile import Profile
+
+    turn = Coach(load("en-US"), Profile()).question("how do i massage my forearms for tennis elbow")
+    assert turn.session.get("last_topic") is None
+
+
+def test_wordpiece_splits_words_into_the_longest_known_pieces():
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "what", "'", "s", "un", "##aff", "##able", "?"]
+    tokenizer = WordPiece(vocab)
+    pieces = [vocab[i] for i in tokenizer.encode("What's  UNAFFABLE?")]
+    assert pieces == ["[CLS]", "what", "'", "s", "un", "##aff", "##able", "?", "[SEP]"]
+    assert [vocab[i] for i in tokenizer.encode("zebra")] == ["[CLS]", "[UNK]", "[SEP]"]
+
+
+def test_ranker_threshold_follows_whether_embeddings_are_on():
+    ranker = ranker_for(load("en-US"))
+    expected = ranker_module.HYBRID_THRESHOLD if ranker.semantic else ranker_module.THRESHOLD
+    assert ranker.threshold == expected
+
+
+@pytest.mark.skipif(encoder() is None, reason="embedding model not built (python -m skill.tools.embeddings)")
+def test_hybrid_ranker_reaches_a_topic_in_new_words_and_refuses_the_outside():
+    ranker = ranker_for(load("en-US"))
+    assert ranker.semantic is not None
+    best = ranker.best("would an implanted stimulator be worth it for me")
+    assert best is not None and best.topic == "advanced_procedures"
+    assert ranker.best("remind me to water the plants") is None
+
+
+def test_every_custom_intent_and_builtin_table_has_thirty_unique_spoken_phrasings():
+    data = read_locale_data("en-US", "intents")
+    owners: dict[str, str] = {}
+    for part in ("custom_intents", "builtin_samples", "builtin_phrases"):
+        for intent, phrases in data[part].items():
+            if intent not in SHORT_TABLES:
+                assert len(phrases) >= MIN_PHRASINGS, intent
+            for phrase in phrases:
+                assert re.fullmatch(r"[a-z'{}]+( [a-z'{}]+)*", phrase), phrase
+                assert owners.setdefault(phrase, intent) == intent, f"{phrase!r} in {owners[phrase]} and {intent}"
