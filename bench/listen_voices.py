@@ -67,10 +67,17 @@ def spoken_utterances(command_stride: int = COMMAND_STRIDE, question_stride: int
 
 
 def route(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """Intent and the slots that steer it (free-text slots carry the words themselves, so they are left out)."""
+    """Where the words lead: the intent and the slots that steer it, and for a question the topic
+    that answers it (a question heard in slightly other words still counts when its answer is the same)."""
+    from skill.coach import ranker_for
+    from skill.content import load
+    from skill.intents import ASK_INTENT, TOPIC_INTENT
     from skill.understanding.matcher import matcher_for
 
     match = matcher_for(LOCALE).match(text)
+    if match.intent in (ASK_INTENT, TOPIC_INTENT):
+        best = ranker_for(load(LOCALE)).best(text)
+        return "question", (("topic", best.topic if best else ""),)
     free = ("question", "topic_question", "symptom")
     return match.intent, tuple(sorted((k, v) for k, v in match.slots.items() if k not in free))
 
