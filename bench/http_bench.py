@@ -36,6 +36,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.loopback import Loopback
 from skill.local import envelopes
 from skill.local.server import create_app
 
@@ -86,32 +87,19 @@ def serving(app: Flask) -> Iterator[int]:
         thread.join(timeout=10)
 
 
-class Client:
-    """One keep-alive connection; reconnects if the server closed it."""
+class Client(Loopback):
+    """A timing client: one retry on a dropped connection, and only a spoken 200 counts."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def post(self, body: bytes) -> float:
+    def timed(self, body: bytes) -> float:
         for attempt in range(2):
-            started = time.perf_counter()
             try:
-                self.conn.request("POST", "/alexa", body=body, headers={"Content-Type": "application/json"})
-                response = self.conn.getresponse()
-                data = response.read()
+                status, data, elapsed = self.post(body)
             except (ConnectionError, http.client.HTTPException):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
                 if attempt:
                     raise
                 continue
-            elapsed = time.perf_counter() - started
-            if response.status != 200 or b'"outputSpeech"' not in data:
-                raise RuntimeError(f"bad reply {response.status}: {data[:200]!r}")
-            if response.getheader("Connection", "").lower() == "close":
-                self.conn.close()
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            if status != 200 or b'"outputSpeech"' not in data:
+                raise RuntimeError(f"bad reply {status}: {data[:200]!r}")
             return elapsed
         raise AssertionError("unreachable")
 
@@ -120,7 +108,7 @@ def measure(port: int, bodies: list[bytes], clients: int, requests: int, seconds
     """Send up to ``requests`` in total (stopping after ``seconds``) from ``clients`` threads."""
     warm = Client(port)
     for i in range(WARMUP_REQUESTS):
-        warm.post(bodies[i % len(bodies)])
+        warm.timed(bodies[i % len(bodies)])
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
@@ -133,7 +121,7 @@ def measure(port: int, bodies: list[bytes], clients: int, requests: int, seconds
                 index = next(counter, None)
             if index is None:
                 return
-            elapsed = client.post(bodies[index % len(bodies)])
+            elapsed = client.timed(bodies[index % len(bodies)])
             with lock:
                 latencies.append(elapsed)
 

@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.loopback import Loopback  # noqa: E402
 from skill.content import load  # noqa: E402
 from skill.local import envelopes  # noqa: E402
 
@@ -93,31 +94,19 @@ def request_mix(user: str) -> list[tuple[str, bytes]]:
     ]
 
 
-class Client:
-    """One keep-alive connection, reopened when the server closes it (werkzeug speaks HTTP/1.0)."""
+class Client(Loopback):
+    """A load client: a reply counts only as a 200 with strict JSON (no NaN)."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def post(self, body: bytes) -> bool:
-        """Whether the reply was a 200 with strict JSON (no NaN), the only acceptable answer here."""
+    def ok(self, body: bytes) -> bool:
         try:
-            self.conn.request("POST", "/alexa", body=body, headers={"Content-Type": "application/json"})
-            response = self.conn.getresponse()
-            data = response.read()
+            status, data, _ = self.post(body)
         except (OSError, http.client.HTTPException):
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
             return False
-        if response.getheader("Connection", "").lower() == "close" or response.version == 10:
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             json.loads(data, parse_constant=_refuse)
         except ValueError:
             return False
-        return response.status == 200
+        return status == 200
 
 
 def _refuse(name: str) -> Any:
@@ -128,7 +117,7 @@ def measure(port: int, clients: int, requests: int, user: str) -> dict[str, Any]
     mix = request_mix(user)
     warm = Client(port)
     for i in range(WARMUP_REQUESTS):
-        warm.post(mix[i % 2][1])  # launches and questions only: the completion count stays exact
+        warm.ok(mix[i % 2][1])  # launches and questions only: the completion count stays exact
     latencies: list[float] = []
     errors = completions = 0
     lock = threading.Lock()
@@ -144,7 +133,7 @@ def measure(port: int, clients: int, requests: int, user: str) -> dict[str, Any]
                 return
             kind, body = mix[index % len(mix)]
             started = time.perf_counter()
-            ok = client.post(body)
+            ok = client.ok(body)
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
