@@ -36,7 +36,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.loopback import Loopback
+from bench.loopback import Loopback, run_clients
 from skill.local import envelopes
 from skill.local.server import create_app
 
@@ -125,13 +125,7 @@ def measure(port: int, bodies: list[bytes], clients: int, requests: int, seconds
             with lock:
                 latencies.append(elapsed)
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    wall = run_clients(work, clients)
     ordered = sorted(latencies)
     return {"requests": len(ordered), "seconds": wall, "rps": len(ordered) / wall,
             "p50": statistics.median(ordered) * 1000, "p95": ordered[int(0.95 * (len(ordered) - 1))] * 1000}

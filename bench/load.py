@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.loopback import Loopback  # noqa: E402
+from bench.loopback import Loopback, run_clients  # noqa: E402
 from skill.content import load  # noqa: E402
 from skill.local import envelopes  # noqa: E402
 
@@ -140,13 +140,7 @@ def measure(port: int, clients: int, requests: int, user: str) -> dict[str, Any]
                 errors += not ok
                 completions += ok and kind == "completion"
 
-    started = time.perf_counter()
-    threads = [threading.Thread(target=work) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    wall = run_clients(work, clients)
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return {"requests": len(latencies), "seconds": wall, "rps": len(latencies) / wall, "errors": errors,
             "completions": completions, "p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000}

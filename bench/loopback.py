@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import threading
 import time
+from collections.abc import Callable
 
 
 class Loopback:
@@ -33,3 +35,14 @@ class Loopback:
             self.conn.close()
             self.conn = self._open()
         return response.status, data, elapsed
+
+
+def run_clients(work: Callable[[], None], clients: int) -> float:
+    """Run ``work`` on ``clients`` threads at once; the wall-clock seconds until all have finished."""
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
