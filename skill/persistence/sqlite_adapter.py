@@ -165,15 +165,19 @@ class SqliteAdapter(AbstractPersistenceAdapter):
         """Create folders, file and table as needed, and check the file before trusting it.
 
         ``quick_check`` finds a file damaged anywhere, not just in the pages a request happens to
-        read; such a file (or one that is no database at all) is moved aside and a fresh one created.
+        read; such a file (or one that is no database at all, or one we may not read) is moved aside
+        and a fresh one created. A read-only file stays: loads work, and saves fail honestly.
         """
         self._path.parent.mkdir(parents=True, exist_ok=True)
         try:
             return _open_checked(self._path)
         except sqlite3.DatabaseError as error:
-            if not (_is_damage(error) and self._path.is_file()):
+            if _is_damage(error) and self._path.is_file():
+                _move_aside(self._path, "damaged")
+            elif self._path.is_file() and not os.access(self._path, os.R_OK):
+                _move_aside(self._path, "unreadable")  # its owner may still read it; we never write it
+            else:
                 raise
-            _move_aside(self._path, "damaged")
             return _open_checked(self._path)
 
     def _drop(self) -> None:

@@ -73,6 +73,35 @@ def test_a_file_damaged_in_one_page_is_moved_aside_logged_and_replaced(db_path: 
     assert resume_offered(fresh)
 
 
+def test_an_unreadable_file_is_moved_aside_and_a_fresh_one_used(db_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """The suite runs as root, for whom no permission bit forbids a read, so the two answers a
+    non-root process would get are given here: SQLite cannot open the file, and it is not readable."""
+    from skill.persistence import sqlite_adapter
+
+    talk_to(SqliteAdapter(db_path)).launch()
+    kept = db_path.read_bytes()
+    real_open, real_access = sqlite_adapter._open_checked, os.access
+    refused = {"left": 1}
+
+    def open_once_refused(path: Path) -> sqlite3.Connection:
+        if refused["left"]:
+            refused["left"] -= 1
+            raise sqlite3.OperationalError("unable to open database file")
+        return real_open(path)
+
+    monkeypatch.setattr(sqlite_adapter, "_open_checked", open_once_refused)
+    monkeypatch.setattr(sqlite_adapter.os, "access", lambda path, mode: False if Path(path) == db_path
+                        else real_access(path, mode))
+    caplog.set_level(logging.WARNING, logger="skill.persistence")
+    fresh = SqliteAdapter(db_path)
+    assert said_saved(stop_after_two_steps(talk_to(fresh))) is True
+    (aside,) = [p for p in db_path.parent.iterdir()
+                if ".unreadable-" in p.name and not p.name.endswith(("-wal", "-shm"))]
+    assert aside.read_bytes() == kept, "the unreadable file is kept exactly as it was"
+    assert any("unreadable" in r.getMessage() for r in caplog.records)
+
+
 def test_kill_9_during_a_write_burst_loses_no_committed_write(db_path: Path) -> None:
     """A writer process is killed mid-burst; every write it reported committed is there, the file is sound."""
     writer = textwrap.dedent(f"""
