@@ -238,11 +238,11 @@ class Coach:
             category, key = category or "general", "urgent_general"
         state, _ = self._settle()
         profile = self._save_place(state) if state else self.profile
-        speech = Plan.of(self.p(key), rate=max(self.rate, URGENT_RATE))
+        template = self.content.template(key, self.rng)  # the card repeats the very words spoken
+        speech = Plan.of(self.content.fill(template), rate=max(self.rate, URGENT_RATE))
         reprompt = Plan.of(self.p("crisis_reprompt" if category == "crisis" else "urgent_reprompt"),
                            rate=max(self.rate, URGENT_RATE))
-        card_text = self.content.fill(str(self.content.prompts[key]), card=True)
-        card = Card(self.p("urgent_card_title"), card_text)
+        card = Card(self.p("urgent_card_title"), self.content.fill(template, card=True))
         return self._turn(speech, reprompt, card=card, profile=profile, last_topic=RED_FLAGS, offer=None,
                           routine=None, pending_routine=None, routine_blocked=True, **{URGENT_KEY: category})
 
@@ -331,7 +331,7 @@ class Coach:
         before this session's safety check ("yes" means a warning sign applies, so it cannot be
         answered backwards by a hurried "yes, go on")."""
         if self.session.get("routine_blocked"):
-            return self._open(self.say(self.p("routine_blocked")), "urgent_reprompt", offer=None, pending_routine=None)
+            return self._blocked()
         if not self.session.get("safety_checked"):
             key = "safety_check_short" if self.profile.safety_checked else "safety_check"
             pending = {"id": routine_id, "step": step, "lead": lead or "", "intro": with_intro}
@@ -339,6 +339,10 @@ class Coach:
                               offer="safety_check", pending_routine=pending)
         state = RoutineState(routine_id, step, self.profile.pace)
         return self._play(state, step, lead=lead, with_intro=with_intro)
+
+    def _blocked(self) -> Turn:
+        """No routine after an urgent answer, or after a warning sign at the safety check, this session."""
+        return self._open(self.say(self.p("routine_blocked")), "urgent_reprompt", offer=None, pending_routine=None)
 
     def _ask_safety_again(self) -> Turn:
         return self._turn(self.say(self.p("not_understood_yes_no"), self.p("safety_check_reprompt")),
@@ -383,7 +387,7 @@ class Coach:
         if self.session.get("offer") == "safety_check":
             return self._ask_safety_again()  # "carry on" is no answer to "any warning signs?"
         if self.session.get("routine_blocked"):
-            return self._open(self.say(self.p("routine_blocked")), "urgent_reprompt", offer=None)
+            return self._blocked()
         state = self.routine
         if state is None and self.profile.unfinished:
             unfinished = self.profile.unfinished

@@ -16,3 +16,4 @@ URGENT_INTENT, SYMPTOM_SLOT, SYMPTOM_SLOT_TYPE = "UrgentSymptomIntent", "symptom
 # A local client tells the skill where its own player was in the last response, in the place Alexa
 # uses for player state (context.AudioPlayer), under a token no real AudioPlayer stream carries.
 HEARD_TOKEN = "nrc-heard-last-response"
+MAX_HEARD_SECONDS = 10_000  # far longer than any response: a larger position is not believed

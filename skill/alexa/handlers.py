@@ -20,7 +20,16 @@ from skill.alexa.touch import USER_EVENT, touch_action
 from skill.coach import Coach
 from skill.config import SkillConfig
 from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
-from skill.intents import ASK_INTENT, ASK_SLOT, HEARD_TOKEN, SYMPTOM_SLOT, TOPIC_INTENT, TOPIC_SLOT, URGENT_INTENT
+from skill.intents import (
+    ASK_INTENT,
+    ASK_SLOT,
+    HEARD_TOKEN,
+    MAX_HEARD_SECONDS,
+    SYMPTOM_SLOT,
+    TOPIC_INTENT,
+    TOPIC_SLOT,
+    URGENT_INTENT,
+)
 from skill.profile import Profile
 from skill.speech.plan import Plan
 from skill.speech.ssml import render_ssml
@@ -124,7 +133,7 @@ def heard_position(handler_input: HandlerInput) -> float | None:
     if getattr(getattr(player, "player_activity", None), "value", None) == "FINISHED":
         return float("inf")
     offset = getattr(player, "offset_in_milliseconds", None)
-    return offset / 1000 if isinstance(offset, int) and 0 <= offset <= 10**7 else None
+    return offset / 1000 if isinstance(offset, int) and 0 <= offset <= MAX_HEARD_SECONDS * 1000 else None
 
 
 class CoachHandler(AbstractRequestHandler):

@@ -86,10 +86,12 @@ class LocaleContent:
 
     def prompt(self, key: str, rng: random.Random | None = None, **values: Any) -> str:
         """A prompt with its placeholders filled; lists of variants pick one (seeded ``rng`` for tests)."""
+        return self.fill(self.template(key, rng), **values)
+
+    def template(self, key: str, rng: random.Random | None = None) -> str:
+        """The prompt's words before filling; of several variants, one (so speech and card can agree)."""
         template = self.prompts[key]
-        if isinstance(template, tuple):
-            template = (rng or random).choice(template)
-        return self.fill(template, **values)
+        return (rng or random).choice(template) if isinstance(template, tuple) else template
 
     def fill(self, template: str, *, card: bool = False, **values: Any) -> str:
         """Fill the locale's numbers (words for speech, digits for cards) and any other placeholders."""

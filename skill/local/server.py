@@ -40,6 +40,7 @@ from skill.alexa.limits import (
 from skill.alexa.system_handlers import EMPTY_RESPONSE, known_request_type
 from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
+from skill.intents import MAX_HEARD_SECONDS
 from skill.local.conversation import Conversation, Send, in_process
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.speech.estimate import speech_seconds
@@ -186,9 +187,9 @@ def _heard_input(value: Any) -> float | None:
         return None
     if value == "all":
         return float("inf")
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 10_000:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= MAX_HEARD_SECONDS:
         return float(value)
-    raise BadInput("'heard' must be seconds into the last answer (0 to 10000), or \"all\".")
+    raise BadInput(f"'heard' must be seconds into the last answer (0 to {MAX_HEARD_SECONDS}), or \"all\".")
 
 
 def _simulate_input(payload: Any) -> tuple[str, dict[str, Any] | None, str]:

@@ -43,13 +43,6 @@ class Likelihood:
         z = self.bias + sum(self.weights.get(f, 0.0) for f in set(features(cleaned)))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def flags(self, cleaned: str) -> bool:
-        return self.score(cleaned) >= self.threshold
-
-    def cautions(self, cleaned: str) -> bool:
-        """Not enough for an urgent answer, but enough to withhold massage instructions."""
-        return self.score(cleaned) >= self.caution
-
 
 def train(samples: Iterable[tuple[str, bool]], *, epochs: int = 30, rate: float = 0.2, l2: float = 1e-4,
           min_count: int = 2) -> tuple[dict[str, float], float]:

@@ -195,13 +195,14 @@ class Screen:
             if seen.set_aside:
                 suppressed.append(rule.id)
         if self.likelihood is not None and self.asks_second_opinion(text, suppressed):
-            if self.likelihood.flags(text):
+            score = self.likelihood.score(text)
+            if score >= self.likelihood.threshold:
                 # No rule names it and no everyday sense of a trigger word is in it, but it reads like
                 # a warning sign: urgent care, without a named category.
                 if self._is_question_about(text):
                     return Finding(INFORMATIONAL, GENERAL, (), (RED_FLAGS,))
                 return Finding(URGENT, GENERAL)
-            if self.likelihood.cautions(text):
+            if score >= self.likelihood.caution:  # not urgent, but enough to withhold how-to answers
                 return Finding(CLEAR, None, (), (), caution=True)
         return Finding(CLEAR, None, tuple(suppressed))
 
