@@ -236,21 +236,20 @@ class Screen:
 
     def _scan(self, rule: Rule, pattern: re.Pattern[str], text: str, seen: _Seen) -> None:
         for found in pattern.finditer(text):
-            if self._set_aside(rule, text, found.start(), found.end()) or (
-                    rule.negatable and _INNER_NEGATION.search(found.group(0), found.group(0).find(" ") + 1 or 0)):
+            if self._set_aside(rule, text, found.start(), found.end()):
                 seen.set_aside = True
             else:
                 seen.live = True
                 return
 
     def _set_aside(self, rule: Rule, text: str, start: int, end: int) -> bool:
-        """A trigger does not count when negated in its clause, in a long-past part of the
-        utterance, or inside an everyday phrase (``unless``)."""
+        """A trigger does not count when negated in its clause or inside the match itself, in a
+        long-past part of the utterance, or inside an everyday phrase (``unless``)."""
         if rule.unless is not None:
             for everyday in rule.unless.finditer(text):
                 if everyday.start() <= start < everyday.end() or start <= everyday.start() < end:
                     return True
-        if rule.negatable and self._negated(text, start):
+        if rule.negatable and (self._negated(text, start) or _negated_within(text[start:end])):
             return True
         return rule.remote and self._remote(text, start)
 
@@ -294,6 +293,12 @@ class Screen:
 
 
 # ----- loading and validation --------------------------------------------------------------------
+
+def _negated_within(matched: str) -> bool:
+    """A negation after the match's first word ("face isn't drooping"); the first word may be the
+    sign's own ("can't move my arm")."""
+    return _INNER_NEGATION.search(matched, matched.find(" ") + 1) is not None
+
 
 def _expand(value: str, macros: dict[str, str], where: str) -> str:
     for _ in range(5):  # macros may use macros, a few levels deep
