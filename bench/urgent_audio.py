@@ -12,15 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import wave
 from pathlib import Path
 
 LIMIT_SECONDS = 15.0
-
-
-def wav_seconds(path: Path) -> float:
-    with wave.open(str(path), "rb") as wav:
-        return wav.getnframes() / wav.getframerate()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     from skill.config import SkillConfig
     from skill.content import available_locales
     from skill.content.overlay import read_locale_data
+    from skill.local.audio import duration
     from skill.local.conversation import Conversation, in_process
     from skill.local.speaker import Speaker
     from skill.persistence.sqlite_adapter import SqliteAdapter
@@ -53,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                     talk.launch()
                 response = talk.say(text).response
                 path = speaker.render_wav(plan_from_response(response), out / f"{locale}-{name}.wav")
-                seconds = wav_seconds(path)
+                seconds = duration(path)
                 rows.append((locale, name, seconds))
                 if name != "safety_check" and seconds >= LIMIT_SECONDS:
                     over.append((locale, name, seconds))
