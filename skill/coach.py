@@ -21,7 +21,7 @@ from skill.speech.ssml import render_body
 from skill.text import number_words
 from skill.understanding.ranker import Ranker, load_lexicon
 from skill.understanding.scope import load_scope
-from skill.understanding.screen import check
+from skill.understanding.screen import Finding, check
 from skill.understanding.semantic import semantic_index
 
 RED_FLAGS = "red_flags"
@@ -56,6 +56,15 @@ class Turn:
     @property
     def ends_session(self) -> bool:
         return self.reprompt is None
+
+
+def informational_topic(finding: Finding, matched: str | None) -> str:
+    """The answer to a general question about a warning sign: the matched topic if the screen lists it
+    for that sign, else the headache warning signs, or, for a sign whose topics leave those out (a
+    question about someone else's suicide risk), the sign's own first topic."""
+    if matched is not None and matched in finding.informs:
+        return matched
+    return RED_FLAGS if RED_FLAGS in finding.informs or not finding.informs else finding.informs[0]
 
 
 _RANKERS: dict[str, Ranker] = {}
@@ -199,7 +208,7 @@ class Coach:
             # Only topics the screen lists for that warning sign may answer a general question about
             # it ("can whiplash cause it"); anything else, a how-to say, gives way to the warning signs,
             # so a red-flag question never gets massage instructions.
-            return self.topic(match.topic if match is not None and match.topic in finding.informs else RED_FLAGS)
+            return self.topic(informational_topic(finding, match.topic if match is not None else None))
         if match is None:
             examples = self.content.examples
             listed = ", ".join(examples[:-1]) + f", or {examples[-1]}" if len(examples) > 1 else "".join(examples)

@@ -32,6 +32,7 @@ TOPIC_IDS: tuple[str, ...] = (
     "nerve_block", "breathing", "about", "otc_medicines", "prescription_medicines", "nerve_block_relief",
     "nerve_block_aftercare", "botox", "advanced_procedures", "tens", "acupuncture", "migraine_difference",
     "something_else", "dizziness_vision", "ear_face_jaw", "how_common", "triggers", "pregnancy", "stress_mood",
+    "worried_about_someone",
     "appointment", "supplements",
 )
 ROUTINE_IDS: tuple[str, ...] = ("quick", "full", "gentle")

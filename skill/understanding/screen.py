@@ -49,7 +49,7 @@ _INNER_NEGATION = re.compile(
     r"stopping|go away|going away|respond|responding|wake|waking|make sense|making sense|able|right|properly|straight|"
     r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same))")
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
-                        "informs"})
+                        "informs", "general", "personal"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
                        "recent_time", "contrast", "question_frames", "experience", "hypothetical",
                        "second_opinion_words", "negation_window", "numbers", "rules"})
@@ -148,6 +148,11 @@ class Rule:
     negatable: bool
     informational: bool
     informs: tuple[str, ...]
+    # For a sign where a question without first-person words may still be the speaker's own ("why do i
+    # want to die", "what's the point in carrying on"), the words a general question must have (others,
+    # warning signs); without them the question is urgent.
+    general: re.Pattern[str] | None = None
+    personal: re.Pattern[str] | None = None  # words that make such a question the speaker's own ("me")
 
 
 @dataclass
@@ -189,7 +194,7 @@ class Screen:
         for rule in self.rules:
             seen = self._rule(rule, text)
             if seen.live:
-                if rule.informational and self._is_question_about(text):
+                if rule.informational and self._is_question_about(text) and self._general(rule, text):
                     return Finding(INFORMATIONAL, rule.id, tuple(suppressed), rule.informs)
                 return Finding(URGENT, rule.id, tuple(suppressed))
             if seen.set_aside:
@@ -281,6 +286,12 @@ class Screen:
                 after = text[parts[index + 1][0]:parts[index + 1][1]] if index + 1 < len(parts) else ""
                 return bool(_BACK_REFERENCE.match(after) and self.language.remote_time.search(after))
         return False
+
+    @staticmethod
+    def _general(rule: Rule, text: str) -> bool:
+        """Whether a question about ``rule``'s sign passes the rule's own words for a general question."""
+        return (rule.general is None or rule.general.search(text) is not None) and (
+            rule.personal is None or rule.personal.search(text) is None)
 
     def _is_question_about(self, text: str) -> bool:
         """A general question ("what are the signs of meningitis", "what if my fingers go numb")
@@ -376,7 +387,10 @@ def _parse_rule(raw: object, index: int, macros: dict[str, str]) -> Rule:
     informs = raw.get("informs", [])
     if not isinstance(informs, list) or not all(isinstance(t, str) and _RULE_ID.fullmatch(t) for t in informs):
         raise SafetyDataError(f"{where}: informs must list topic ids")
-    return Rule(rule_id, patterns, tuple(combos), unless, informs=tuple(informs), **flags)
+    general = _alternation(f"{where} general", raw["general"], macros) if "general" in raw else None
+    personal = _alternation(f"{where} personal", raw["personal"], macros) if "personal" in raw else None
+    return Rule(rule_id, patterns, tuple(combos), unless, informs=tuple(informs), general=general,
+                personal=personal, **flags)
 
 
 def _phrases(data: dict[str, Any], key: str, path: Path) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.coach import ranker_for
+from skill.coach import informational_topic, ranker_for
 from skill.content import TOPIC_IDS, available_locales, load
 from skill.understanding.ranker import Lexicon, Ranker, load_lexicon
 from skill.understanding.screen import check
@@ -30,7 +30,7 @@ def route(text: str, locale: str = "en-US") -> str | None:
         return "red_flags"
     match = ranker_for(load(locale)).best(text)
     if finding.informational:
-        return match.topic if match and match.topic in finding.informs else "red_flags"
+        return informational_topic(finding, match.topic if match else None)
     return match.topic if match else None
 
 
