@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "eval" / "safety"
-# Each data file with its sources: the first set (tune and test sources), then five larger
+# Each data file with its sources: the first set (tune and test sources), then six larger
 # tuning sets written later from other sources.
 FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
          ("tune3.jsonl", "tune3_sources.json"), ("tune4.jsonl", "tune4_sources.json"),
-         ("tune5.jsonl", "tune5_sources.json"), ("tune6.jsonl", "tune6_sources.json"))
+         ("tune5.jsonl", "tune5_sources.json"), ("tune6.jsonl", "tune6_sources.json"),
+         ("tune7.jsonl", "tune7_sources.json"))
 
 
 @dataclass(frozen=True)
