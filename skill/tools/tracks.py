@@ -10,7 +10,8 @@ samples. Amazon Polly (``skill.tools.track_aws``) renders the tracks for AWS; th
 (``skill.local.speaker.Speaker.as_voice``) renders them for the laptop.
 
 Usage: python -m skill.tools.tracks [--engine polly|local] [--out build/tracks] [--bucket NAME]
-                                    [--locale en-US ...] [--routine full ...] [--upload-only]
+                                    [--locale en-US ...] [--routine full ...] [--pace normal ...]
+                                    [--upload-only]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from skill.content import available_locales, load
 from skill.local import audio
 from skill.routine.compose import Composer, Style
-from skill.routine.tracks import Catalog, Track
+from skill.routine.tracks import MANIFEST_NAME, Catalog, Track
 from skill.speech.plan import PACE_ORDER, Plan, Segment, Silence, Speech
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="AWS region for Polly and S3 (default: the AWS configuration's)")
     parser.add_argument("--locale", action="append", default=[], help="render only this locale (repeatable)")
     parser.add_argument("--routine", action="append", default=[], help="render only this routine (repeatable)")
+    parser.add_argument("--pace", action="append", choices=PACE_ORDER, default=[],
+                        help="render only this pace (repeatable)")
     parser.add_argument("--upload-only", action="store_true", help="upload what --out already holds; render nothing")
     args = parser.parse_args(argv)
     if args.upload_only and not args.bucket:
@@ -278,8 +281,9 @@ def main(argv: list[str] | None = None) -> int:
 
             voice = shared_speaker(realtime=False).as_voice()
             voice_for = lambda _locale: voice  # noqa: E731 - one local voice speaks every locale
-        catalog = render_catalog(voice_for, args.out, args.locale, args.routine, report=print)
-        print(f"{len(catalog.tracks)} tracks and {args.out / 'manifest.json'} ({catalog.engine})")
+        catalog = render_catalog(voice_for, args.out, args.locale, args.routine, args.pace or PACE_ORDER, report=print)
+        count = len(catalog.tracks)
+        print(f"{count} track{'' if count == 1 else 's'} and {args.out / MANIFEST_NAME} ({catalog.engine})")
     if args.bucket:
         from skill.tools.track_aws import upload
 
