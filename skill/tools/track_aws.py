@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from skill.routine.tracks import AUDIO_SUFFIX, MANIFEST_NAME
+from skill.routine.tracks import AUDIO_SUFFIX, MANIFEST_NAME, load_catalog
 from skill.speech.plan import Plan, Speech
 from skill.speech.ssml import render_ssml
 from skill.tools.tracks import Voice
@@ -73,19 +73,22 @@ def polly_voice_factory(region: str | None = None, client: Any = None) -> Callab
 
 
 def upload(folder: Path, bucket: str, region: str | None = None, client: Any = None) -> list[str]:
-    """Upload every track under ``folder`` and then its manifest; returns the object keys in order.
+    """Upload the tracks the manifest in ``folder`` lists, then the manifest; returns the keys in order.
 
     Keys are the tracks' file names (``<locale>/<routine>-<pace>.mp3``), so the skill's URL for a
     track is the distribution's base URL and ``Track.file_name``. The manifest goes last, so a
     reader of the bucket never sees a manifest naming audio that is not there yet.
     """
-    manifest = folder / MANIFEST_NAME
-    if not manifest.is_file():
-        raise FileNotFoundError(f"{manifest}: render the tracks first")
+    catalog = load_catalog(folder)
+    if not catalog.tracks:
+        raise FileNotFoundError(f"{folder / MANIFEST_NAME}: no tracks; render them first")
+    files = [folder / name for name in sorted(t.file_name for t in catalog.tracks.values())]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise FileNotFoundError(f"the manifest names audio that is not there: {', '.join(missing)}")
     s3 = client or _client("s3", region)
-    files = [*sorted(folder.rglob(f"*{AUDIO_SUFFIX}")), manifest]
     keys = []
-    for path in files:
+    for path in [*files, folder / MANIFEST_NAME]:
         key = path.relative_to(folder).as_posix()
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": CONTENT_TYPES[path.suffix],
                                                           "CacheControl": CACHE_CONTROL})

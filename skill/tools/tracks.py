@@ -26,7 +26,7 @@ from pathlib import Path
 from skill.content import available_locales, load
 from skill.local import audio
 from skill.routine.compose import Composer, Style
-from skill.routine.tracks import MANIFEST_NAME, Catalog, Track
+from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
 from skill.speech.plan import PACE_ORDER, Plan, Segment, Silence, Speech
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -236,11 +236,15 @@ def render_catalog(voice_for: Callable[[str], Voice], out: Path = DEFAULT_OUT, l
                    report: Callable[[str], None] | None = None) -> Catalog:
     """Every routine x pace x locale asked for (all by default), rendered into ``out`` with its manifest.
 
-    ``voice_for(locale)`` picks the engine for a locale. The manifest is written last, so a build
-    that fails part way never leaves a manifest naming audio that does not exist.
+    ``voice_for(locale)`` picks the engine for a locale. Tracks an earlier build left in ``out``
+    and this one did not render stay in the manifest, so a build of one locale keeps the others.
+    The manifest is removed first and written last: a build that fails part way leaves none, rather
+    than one whose timelines no longer match the audio beside it.
     """
-    tracks: dict[tuple[str, str, str], Track] = {}
-    engines: list[str] = []
+    earlier = load_catalog(out)
+    (out / MANIFEST_NAME).unlink(missing_ok=True)
+    tracks = dict(earlier.tracks)
+    engines = [e for e in earlier.engine.split(", ") if e]
     wanted = tuple(routines)
     for locale in tuple(locales) or available_locales():
         voice = voice_for(locale)

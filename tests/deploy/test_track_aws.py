@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import shutil
 from array import array
 from pathlib import Path
 from typing import Any
@@ -94,10 +95,11 @@ def test_polly_is_asked_for_16_khz_pcm_from_escaped_ssml_at_the_segment_rate_onc
 
 
 def test_moto_polly_audio_is_silent_so_the_renderer_refuses_it(aws: None, tmp_path: Path) -> None:
+    (tmp_path / MANIFEST_NAME).write_text('{"version": 1, "tracks": []}', encoding="utf-8")  # an earlier build
     voices = polly_voice_factory(region=REGION)
     with pytest.raises(tracks.SilentSpeechError):
         tracks.render_catalog(voices, tmp_path, ["en-US"], ["quick"], ["normal"])
-    assert not (tmp_path / MANIFEST_NAME).exists()  # nothing half-built is published
+    assert not (tmp_path / MANIFEST_NAME).exists()  # no manifest that might not match the audio
 
 
 @pytest.fixture(scope="module")
@@ -163,8 +165,13 @@ def test_the_command_uploads_a_finished_build_and_refuses_an_unfinished_one(
     boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
     assert tracks.main(["--upload-only", "--bucket", BUCKET, "--region", REGION, "--out", str(out)]) == 0
     assert "uploaded 4 files" in capsys.readouterr().out
-    with pytest.raises(FileNotFoundError, match="render the tracks first"):
+    with pytest.raises(FileNotFoundError, match="render them first"):
         upload(tmp_path, BUCKET, region=REGION)
+    partial = tmp_path / "partial"
+    shutil.copytree(out, partial)
+    (partial / "en-IN" / "quick-slower.mp3").unlink()
+    with pytest.raises(FileNotFoundError, match=r"quick-slower\.mp3"):
+        upload(partial, BUCKET, region=REGION)
     with pytest.raises(SystemExit):
         tracks.main(["--upload-only"])
 

@@ -154,6 +154,11 @@ def test_a_catalog_build_writes_every_pace_and_a_manifest_that_loads(tmp_path: P
     assert len(seen) == 3
     slower, normal, faster = (catalog.get("en-GB", "quick", p) for p in ("slower", "normal", "faster"))
     assert slower.duration_ms > normal.duration_ms > faster.duration_ms
+    # A later build of another locale keeps these tracks in the manifest.
+    other = Voice("other", RATE, padded_speech)
+    both = render_catalog(lambda locale: other, tmp_path, ["en-AU"], ["quick"], ["normal"])
+    assert set(both.tracks) == {*catalog.tracks, ("en-AU", "quick", "normal")}
+    assert both.engine == "fake, other" and load_catalog(tmp_path) == both
 
 
 def sox_decodes_mp3() -> bool:
