@@ -56,9 +56,10 @@ class LongFormCoach(Coach):
     def _in_player(self, *, live_only: bool = True) -> tuple[Track, int] | None:
         """The track in the player and the offset it is at (clamped to the track), if it is ours.
 
-        The player's own offset wins; a player that gives none falls back to the saved place."""
+        The player's own offset wins; a player that gives none falls back to the saved place. A routine
+        running in chunks in this session (no track at this pace, say) wins over an old track in the player."""
         player = self.player
-        if player is None or (live_only and not player.live):
+        if player is None or (live_only and not player.live) or self.routine is not None:
             return None
         track = self._ours(player.token)
         if track is None:

@@ -379,6 +379,17 @@ def test_the_lambda_entry_point_handles_player_requests() -> None:
     assert response["response"]["directives"] == [{"type": "AudioPlayer.Stop"}]
 
 
+def test_a_chunked_routine_in_the_session_wins_over_an_old_track_in_the_player(tmp_path: Path) -> None:
+    catalog = Catalog({k: t for k, t in CATALOG.tracks.items() if k[1] != "gentle"})
+    rig = Rig(tmp_path / "db.sqlite3", catalog)
+    talk = Conversation(rig.send, player=lambda: envelopes.player_context(QUICK.token, 30_000, "STOPPED"))
+    talk.launch()
+    talk.say("start the gentle routine")
+    assert play_of(talk.say("no").response) is None  # no gentle track: chunks
+    paused = talk.intent("AMAZON.PauseIntent")
+    assert not stops(paused.response) and paused.response["sessionAttributes"]["routine"]["id"] == "gentle"
+
+
 def test_a_track_built_from_other_content_is_not_used(tmp_path: Path) -> None:
     wrong = Track("en-US", "quick", "normal", QUICK.duration_ms, QUICK.steps[:-1])
     rig = Rig(tmp_path / "db.sqlite3", Catalog({("en-US", "quick", "normal"): wrong}))
