@@ -53,7 +53,8 @@ class Conversation:
 
     def __init__(self, send: Send, locale: str = "en-US", user_id: str = envelopes.LOCAL_USER_ID,
                  apla: bool = True, session: dict[str, Any] | None = None,
-                 heard: Callable[[], float | None] | None = None) -> None:
+                 heard: Callable[[], float | None] | None = None,
+                 player: Callable[[], dict[str, Any]] | None = None) -> None:
         self.send = send
         self.locale = locale
         self.user_id = user_id
@@ -62,11 +63,14 @@ class Conversation:
         # Where this client's player was in the last response when the next request is sent; a
         # client without it is placed by time, as Alexa places a spoken interruption.
         self.heard = heard
+        # A device with an audio player reports its state (context.AudioPlayer) with every request.
+        self.player = player
 
     def request(self, request: dict[str, Any], match: Match | None = None) -> Exchange:
         session = self.session or envelopes.new_session(self.user_id)
         body = envelopes.envelope(request, copy.deepcopy(session), self.locale, self.apla,
-                                  heard=self.heard() if self.heard else None)
+                                  heard=self.heard() if self.heard else None,
+                                  player=self.player() if self.player else None)
         response = self.send(body)
         ends = request["type"] == "SessionEndedRequest" or (response.get("response") or {}).get(
             "shouldEndSession", False)

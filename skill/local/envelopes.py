@@ -31,15 +31,19 @@ def new_session(user_id: str = LOCAL_USER_ID, application_id: str = APPLICATION_
 
 
 def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: str = "en-US",
-             apla: bool = True, heard: float | None = None) -> dict[str, Any]:
+             apla: bool = True, heard: float | None = None, player: dict[str, Any] | None = None) -> dict[str, Any]:
     """Wrap ``request`` with context (and the session, when there is one) as Alexa does.
 
     ``heard``: seconds of the last response this client's player had played (``inf``: all of it,
-    as for a text client with no audio); ``None`` leaves the skill to place the request by time."""
+    as for a text client with no audio); ``None`` leaves the skill to place the request by time.
+    ``player``: the device has an audio player, in this state (``context.AudioPlayer``, see
+    :func:`player_context`)."""
     session = session or new_session()
     request = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": _now(), "locale": locale,
                **request}
     interfaces: dict[str, Any] = {"Alexa.Presentation.APLA": {}} if apla else {}
+    if player is not None:
+        interfaces["AudioPlayer"] = {}
     body: dict[str, Any] = {
         "version": "1.0",
         "context": {
@@ -57,7 +61,39 @@ def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: st
         finished = heard == float("inf")
         body["context"]["AudioPlayer"] = {"token": HEARD_TOKEN, "playerActivity": "FINISHED" if finished else "PLAYING",
                                           "offsetInMilliseconds": 0 if finished else max(0, int(heard * 1000))}
+    elif player:
+        body["context"]["AudioPlayer"] = dict(player)
     return body
+
+
+def sessionless(request: dict[str, Any], player: dict[str, Any], user_id: str = LOCAL_USER_ID,
+                locale: str = "en-US") -> dict[str, Any]:
+    """An envelope with no session, as Alexa sends AudioPlayer and PlaybackController requests."""
+    body = envelope(request, new_session(user_id), locale, apla=False, player=player)
+    del body["session"]
+    return body
+
+
+def player_context(token: str | None = None, offset_ms: int = 0, activity: str = "IDLE") -> dict[str, Any]:
+    """``context.AudioPlayer``: an idle player says only its activity."""
+    if token is None:
+        return {"playerActivity": activity}
+    return {"token": token, "offsetInMilliseconds": offset_ms, "playerActivity": activity}
+
+
+def audio_player_request(event: str, token: str, offset_ms: int) -> dict[str, Any]:
+    """``AudioPlayer.<event>`` (PlaybackStarted, PlaybackStopped...), carrying the stream's token and offset."""
+    request: dict[str, Any] = {"type": f"AudioPlayer.{event}", "token": token, "offsetInMilliseconds": offset_ms}
+    if event == "PlaybackFailed":
+        request["error"] = {"type": "MEDIA_ERROR_SERVICE_UNAVAILABLE", "message": "stream unavailable"}
+        request["currentPlaybackState"] = {"token": token, "offsetInMilliseconds": offset_ms,
+                                           "playerActivity": "STOPPED"}
+    return request
+
+
+def playback_controller_request(command: str) -> dict[str, Any]:
+    """``PlaybackController.<command>CommandIssued``: a button on the device (Play, Pause, Next, Previous)."""
+    return {"type": f"PlaybackController.{command}CommandIssued"}
 
 
 def launch_request() -> dict[str, Any]:
