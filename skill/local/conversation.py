@@ -53,7 +53,8 @@ class Conversation:
 
     def __init__(self, send: Send, locale: str = "en-US", user_id: str = envelopes.LOCAL_USER_ID,
                  apla: bool = True, session: dict[str, Any] | None = None,
-                 heard: Callable[[], float | None] | None = None) -> None:
+                 heard: Callable[[], float | None] | None = None,
+                 player: Callable[[], dict[str, Any]] | None = None) -> None:
         self.send = send
         self.locale = locale
         self.user_id = user_id
@@ -62,11 +63,15 @@ class Conversation:
         # Where this client's player was in the last response when the next request is sent; a
         # client without it is placed by time, as Alexa places a spoken interruption.
         self.heard = heard
+        # An AudioPlayer device's player state (``envelopes.player_state``), sent as context.AudioPlayer
+        # with every request; ``None``: this client is no AudioPlayer device.
+        self.player = player
 
     def request(self, request: dict[str, Any], match: Match | None = None) -> Exchange:
         session = self.session or envelopes.new_session(self.user_id)
         body = envelopes.envelope(request, copy.deepcopy(session), self.locale, self.apla,
-                                  heard=self.heard() if self.heard else None)
+                                  heard=self.heard() if self.heard else None,
+                                  player=self.player() if self.player else None)
         response = self.send(body)
         ends = request["type"] == "SessionEndedRequest" or (response.get("response") or {}).get(
             "shouldEndSession", False)
@@ -75,6 +80,13 @@ class Conversation:
         else:
             self.session = {**session, "new": False, "attributes": response.get("sessionAttributes") or {}}
         return Exchange(match or Match(request.get("intent", {}).get("name", request["type"])), body, response)
+
+    def device_event(self, request: dict[str, Any]) -> Exchange:
+        """An AudioPlayer or PlaybackController request from this device's player: outside any session,
+        so the conversation's session is left as it is."""
+        player = self.player() if self.player else envelopes.player_state()
+        body = envelopes.device_event(request, player, self.locale, self.user_id)
+        return Exchange(Match(request["type"], how="device"), body, self.send(body))
 
     def launch(self) -> Exchange:
         return self.request(envelopes.launch_request(), Match(LAUNCH, how="launch"))

@@ -1,0 +1,262 @@
+"""Long-form routine tracks rendered on this machine, with the local voice, for the local AudioPlayer devices.
+
+The web simulator and ``chat --voice`` behave like an Alexa device with the AudioPlayer interface:
+the skill sends them ``AudioPlayer.Play`` with a track URL, and they play one WAV per routine, pace
+and locale. The tracks are rendered here with pyttsx3 (the same voice as every other local answer)
+from the composer's whole-routine plan, with exact silences, into a folder with the manifest the
+skill reads (``skill.routine.tracks``). Each track's content hash (plan, voice, speed) sits in a
+timeline file beside it, so a start re-renders only what changed. The timeline file also lists the
+countdowns (holds, breaths, pauses) a page shows while the track plays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from skill.content import ROUTINE_IDS, load
+from skill.routine.compose import Style
+from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
+from skill.speech.plan import PACE_ORDER, Plan, Silence, Speech
+from skill.text import normalise
+
+logger = logging.getLogger("skill.local.tracks")
+
+DEFAULT_TRACKS_DIR = Path.home() / ".neck-relief-coach" / "tracks"
+SUFFIX = ".wav"  # no MP3 encoder is needed locally; browsers and aplay play WAV
+TIMELINE_SUFFIX = ".timeline.json"
+PAUSE_COUNTDOWN_SECONDS = 3.0  # shorter silences are breaths between sentences, not worth a countdown
+HOLD_PREFIX = "hold:"
+
+Progress = Callable[[int, int], None]
+
+
+def tracks_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
+    """``NRC_LOCAL_TRACKS``, or a folder beside the local progress store."""
+    env = os.environ if env is None else env
+    return Path(env["NRC_LOCAL_TRACKS"]).expanduser() if env.get("NRC_LOCAL_TRACKS") else DEFAULT_TRACKS_DIR
+
+
+def step_plans(locale: str, routine: str, pace: str) -> list[Plan]:
+    """The routine as one plan per step (the intro joins step one, the closing the last step).
+
+    Every step ends in silence and begins with speech, so no two parts merge when the whole plan is
+    merged for rendering: each part's first merged segment is where its step starts in the audio.
+    """
+    composer = load(locale).composer(routine)
+    style = Style(pace)
+    parts = [composer.step(i, style) for i in range(len(composer.routine.steps))]
+    parts[0] = composer.intro(style) + parts[0]
+    parts[-1] = parts[-1] + composer.closing(style)
+    return parts
+
+
+def fingerprint(parts: Iterable[Plan], engine: str) -> str:
+    """A hash of everything that decides the audio: the segments, in order, and the voice."""
+    digest = hashlib.sha256(engine.encode())
+    for part in parts:
+        digest.update(b"|part")
+        for seg in part.segments:
+            digest.update(repr(seg).encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """A timed stretch the page counts down: a hold (across its spoken anchors), a breath, a long pause."""
+
+    label: str
+    start_ms: int
+    end_ms: int
+
+
+def countdowns(placed: list[tuple[Silence | Speech, float, float]], locale: str) -> list[Countdown]:
+    """Countdowns from a rendered plan's segments ``(segment, start s, length s)``.
+
+    Hold pieces carry ``hold:<announced seconds>``; pieces are summed until they reach it, so the
+    reminders spoken inside a hold stay inside its countdown.
+    """
+    cues = load(locale).cues
+    breathe_in = normalise(cues.breathe_in)
+    out: list[Countdown] = []
+    hold_left = 0.0
+    said = ""
+    for seg, start, length in placed:
+        if isinstance(seg, Speech):
+            said = normalise(seg.text)
+            continue
+        end = start + length
+        if seg.label.startswith(HOLD_PREFIX):
+            if hold_left > 1e-6:  # the next piece of the same hold
+                out[-1] = Countdown("Hold", out[-1].start_ms, round(end * 1000))
+            else:
+                hold_left = float(seg.label[len(HOLD_PREFIX):])
+                out.append(Countdown("Hold", round(start * 1000), round(end * 1000)))
+            hold_left -= seg.seconds
+            continue
+        if seg.label == "breath":
+            label = "Breathe in" if said.endswith(breathe_in) else "Breathe out"
+        elif seg.seconds >= PAUSE_COUNTDOWN_SECONDS:
+            label = "Pause"
+        else:
+            continue
+        out.append(Countdown(label, round(start * 1000), round(end * 1000)))
+    return out
+
+
+class Renderer:
+    """Renders tracks into ``folder`` (``<locale>/<routine>-<pace>.wav``) and keeps its manifest.
+
+    ``speaker`` is a :class:`skill.local.speaker.Speaker` (or anything with its ``render``), made on
+    first use so that importing this module never starts the speech engine.
+    """
+
+    def __init__(self, folder: Path, speaker: Callable[[], Any] | None = None) -> None:
+        self.folder = folder
+        self._speaker_factory = speaker
+        self._speaker: Any = None
+
+    @property
+    def engine(self) -> str:
+        from skill.local.speaker import BASE_WPM, SPEECH_GAP_SECONDS, VOICE
+
+        return f"pyttsx3:espeak-ng:{VOICE}:{BASE_WPM}wpm:gap{SPEECH_GAP_SECONDS}"
+
+    def _path(self, track_name: str, suffix: str) -> Path:
+        return self.folder / f"{track_name}{suffix}"
+
+    def current(self, locale: str, routine: str, pace: str) -> bool:
+        """Whether the track on disk was rendered from today's plan and voice."""
+        name = f"{locale}/{routine}-{pace}"
+        try:
+            timeline = json.loads(self._path(name, TIMELINE_SUFFIX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return (isinstance(timeline, dict) and self._path(name, SUFFIX).is_file()
+                and timeline.get("hash") == fingerprint(step_plans(locale, routine, pace), self.engine))
+
+    def render(self, locale: str, routine: str, pace: str, progress: Progress | None = None) -> Track:
+        """Render one track and its timeline file (not the manifest); returns the track."""
+        if self._speaker is None:
+            self._speaker = self._speaker_factory() if self._speaker_factory else _shared_speaker()
+        parts = step_plans(locale, routine, pace)
+        firsts, count = [], 0
+        for part in parts:
+            firsts.append(count)
+            count += len(part.merged().segments)
+        whole = Plan(tuple(seg for part in parts for seg in part.segments))
+        name = f"{locale}/{routine}-{pace}"
+        wav = self._path(name, SUFFIX)
+        wav.parent.mkdir(parents=True, exist_ok=True)
+        partial = wav.with_suffix(".partial.wav")
+        placed = self._speaker.render(whole, partial, progress)
+        if len(placed) != count:
+            raise RuntimeError(f"{name}: rendered {len(placed)} segments for {count} planned")
+        end = placed[-1].start + placed[-1].length
+        track = Track(locale, routine, pace, round(end * 1000), tuple(round(placed[i].start * 1000) for i in firsts),
+                      suffix=SUFFIX)
+        spans = countdowns([(p.segment, p.start, p.length) for p in placed], locale)
+        timeline = {"token": track.token, "hash": fingerprint(parts, self.engine), "duration_ms": track.duration_ms,
+                    "countdowns": [vars(c) for c in spans]}
+        partial.replace(wav)
+        self._path(name, TIMELINE_SUFFIX).write_text(json.dumps(timeline, indent=1) + "\n", encoding="utf-8")
+        return track
+
+    def render_all(self, locale: str = "en-US", routines: Iterable[str] = ROUTINE_IDS,
+                   paces: Iterable[str] = PACE_ORDER, progress: Progress | None = None) -> Catalog:
+        """Every routine at every pace for ``locale``: current tracks are kept, the rest rendered.
+
+        ``progress(done, total)`` counts tracks. The manifest is rewritten after each track, so a
+        stopped render leaves a valid manifest of what is done.
+        """
+        wanted = [(routine, pace) for routine in routines for pace in paces]
+        old = load_catalog(self.folder / MANIFEST_NAME)
+        tracks = {key: t for key, t in old.tracks.items() if key[0] != locale or key[1:] in wanted}
+        for done, (routine, pace) in enumerate(wanted):
+            key = (locale, routine, pace)
+            if key not in tracks or not self.current(*key):
+                logger.info("rendering the %s track of %s at the %s pace", locale, routine, pace)
+                tracks[key] = self.render(*key)
+                Catalog(tracks, self.engine).write(self.folder)
+            if progress:
+                progress(done + 1, len(wanted))
+        catalog = Catalog(tracks, self.engine)
+        catalog.write(self.folder)
+        return catalog
+
+    def timeline(self, track: Track) -> dict[str, Any] | None:
+        """The page's view of a track: its steps (titles, drawings) and countdowns; ``None`` if not rendered."""
+        try:
+            data = json.loads(self._path(track.file_name.removesuffix(track.suffix), TIMELINE_SUFFIX)
+                              .read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        from skill.visuals.web import step_drawing
+
+        steps = load(track.locale).routines[track.routine].steps
+        return {
+            "token": track.token, "duration_ms": track.duration_ms,
+            "steps": [{"start_ms": start, "number": i + 1, "total": len(steps), "title": steps[i].title,
+                       **step_drawing(steps[i].id)} for i, start in enumerate(track.steps)],
+            "countdowns": data.get("countdowns", []),
+        }
+
+
+def _shared_speaker() -> Any:
+    from skill.local.speaker import shared_speaker
+
+    return shared_speaker()
+
+
+class Background:
+    """Renders in a background thread, so a server answers its first page at once.
+
+    ``status()`` says how far it has got, for the page; ``on_done(catalog)`` runs when it finishes.
+    """
+
+    def __init__(self, renderer: Renderer, locale: str = "en-US",
+                 on_done: Callable[[Catalog], None] | None = None, **render_options: Any) -> None:
+        self.renderer = renderer
+        self._locale = locale
+        self._options = render_options
+        self._on_done = on_done
+        self._lock = threading.Lock()
+        self._state: dict[str, Any] = {"state": "waiting", "done": 0, "total": 0}
+        self._thread = threading.Thread(target=self._run, name="track-render", daemon=True)
+
+    def start(self) -> Background:
+        self._thread.start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def status(self) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._state)
+
+    def _progress(self, done: int, total: int) -> None:
+        with self._lock:
+            self._state = {"state": "rendering", "done": done, "total": total}
+
+    def _run(self) -> None:
+        self._progress(0, 0)
+        try:
+            catalog = self.renderer.render_all(self._locale, progress=self._progress, **self._options)
+        except Exception as exc:  # the simulator keeps working in the chunked mode
+            logger.warning("rendering the local tracks failed: %s", exc)
+            with self._lock:
+                self._state = {**self._state, "state": "failed"}
+            return
+        with self._lock:
+            self._state = {**self._state, "state": "ready"}
+        if self._on_done:
+            self._on_done(catalog)
