@@ -31,6 +31,7 @@ from typing import Any
 from skill.local import audio
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import Plan, Segment, Silence, Speech
+from skill.tools.tracks import SilentSpeechError, Voice, render_parts, speech_gap_after
 
 logger = logging.getLogger("skill.local.speaker")
 
@@ -40,7 +41,6 @@ VOICE = "gmw/en-us"  # pyttsx3's default voice is British English
 # sentence) within about 4 % over every routine and pace; bench/pacing.py measures it.
 BASE_WPM = 135
 MIN_WPM, MAX_WPM = 80, 450  # the range espeak-ng accepts
-SPEECH_GAP_SECONDS = 0.25  # between two speech segments with no silence between them (a change of rate)
 MAX_PIECE_CHARS = 800  # longer texts are synthesised in sentence-sized pieces (pyttsx3 re-copies its buffer)
 JOB_TIMEOUT = 30.0  # one piece takes well under a second; past this the engine is taken to be hung
 DRAIN_TIMEOUT = 10.0
@@ -231,12 +231,6 @@ class Rendered:
     length: float
 
 
-def speech_gap_after(segments: tuple[Segment, ...], index: int) -> float:
-    """A short natural pause after a speech segment that is followed directly by more speech."""
-    following = segments[index + 1] if index + 1 < len(segments) else None
-    return SPEECH_GAP_SECONDS if isinstance(segments[index], Speech) and isinstance(following, Speech) else 0.0
-
-
 class Playback:
     """One plan being played, segment by segment, so it can be stopped at any moment."""
 
@@ -375,26 +369,21 @@ class Speaker:
 
         ``progress(done, total)`` is called after each spoken segment, for long renders.
         """
-        segments = plan.merged().segments
-        total = sum(isinstance(s, Speech) for s in segments)
-        if not total:
-            raise ValueError("nothing to say: the plan has no speech" if segments else "nothing to say: empty plan")
-        samples, placed, done = array("h"), [], 0
-        for index, segment in enumerate(segments):
-            start = len(samples)
-            if isinstance(segment, Silence):
-                samples.extend(audio.silence(segment.seconds))
-            else:
-                samples.extend(self.synthesise(segment.text, segment.rate))
-                samples.extend(audio.silence(speech_gap_after(segments, index)))
-                done += 1
-                if progress:
-                    progress(done, total)
-            placed.append(Rendered(segment, start / audio.SAMPLE_RATE, (len(samples) - start) / audio.SAMPLE_RATE))
-        written = audio.write_wav(path, samples)
+        try:
+            rendering = render_parts([plan], self.as_voice(), "", progress)
+        except SilentSpeechError as exc:
+            raise SpeakerError(str(exc)) from exc
+        rate = rendering.sample_rate
+        placed = [Rendered(p.segment, p.start / rate, p.length / rate) for p in rendering.placed]
+        written = audio.write_wav(path, rendering.samples)
         if not audio.has_audio(written):
             raise SpeakerError(f"{written}: the render has no audible speech")
         return placed
+
+    def as_voice(self) -> Voice:
+        """This speaker as a track renderer's engine (``skill.tools.tracks``); it speaks every locale alike."""
+        return Voice(f"pyttsx3:{self.voice}", audio.SAMPLE_RATE,
+                     lambda speech, _locale: self.synthesise(speech.text, speech.rate))
 
     def render_wav(self, plan: Plan, path: str | Path) -> Path:
         """Write ``plan`` as one 22050 Hz mono 16-bit WAV with real silences; returns the path."""

@@ -1,0 +1,292 @@
+"""Render long-form routine tracks: one MP3 per routine, pace and locale, and the manifest of their timelines.
+
+On a device with the AudioPlayer interface a routine plays as one pre-rendered stream. This build
+step turns the composer's plan (the same plan the chunked mode speaks: intro, every step, closing)
+into audio with any speech engine, inserts every planned silence as exact digital silence, notes the
+millisecond at which each step begins as rendered, and writes the catalog that
+``skill.routine.tracks`` reads. The engine is pluggable: a :class:`Voice` is a name, a sample rate
+and a function from one :class:`~skill.speech.plan.Speech` segment (and the locale) to 16-bit mono
+samples. Amazon Polly (``skill.tools.track_aws``) renders the tracks for AWS; the local pyttsx3 voice
+(``skill.local.speaker.Speaker.as_voice``) renders them for the laptop.
+
+Usage: python -m skill.tools.tracks [--engine polly|local] [--out build/tracks] [--bucket NAME]
+                                    [--locale en-US ...] [--routine full ...] [--upload-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from skill.content import available_locales, load
+from skill.local import audio
+from skill.routine.compose import Composer, Style
+from skill.routine.tracks import Catalog, Track
+from skill.speech.plan import PACE_ORDER, Plan, Segment, Silence, Speech
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_OUT = ROOT / "build" / "tracks"
+SPEECH_GAP_SECONDS = 0.25  # between two speech segments with no silence between them (a change of rate)
+# MP3 as every Alexa device plays it: AudioPlayer streams take MP3 at 16-384 kbps, and Amazon's media
+# guide for Alexa devices lists MP3 at 32-256 kbps and 44.1 or 48 kHz. Constant bit rate keeps a byte
+# position proportional to time, so the device lands where offsetInMilliseconds says when it seeks.
+MP3_SAMPLE_RATE = 44100
+MP3_KBPS = 64  # mono speech: clean at 64 kbps, about 0.5 MB a minute
+MP3_QUALITY = 2  # LAME's "near best" algorithm setting (0 best and slowest, 9 worst)
+
+Synthesize = Callable[[Speech, str], array]
+Progress = Callable[[int, int], None]
+
+
+class SilentSpeechError(RuntimeError):
+    """An engine returned no audible sound for words it was asked to say."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A speech engine as the renderer sees it.
+
+    ``synthesize(speech, locale)`` returns signed 16-bit mono samples at ``sample_rate`` for the
+    words of ``speech`` spoken at ``speech.rate`` percent. Leading and trailing silence is trimmed
+    by the renderer, so an engine's own padding never lengthens a planned pause. ``engine`` names
+    the voice in the manifest ("polly:Joanna", "pyttsx3:gmw/en-us").
+    """
+
+    engine: str
+    sample_rate: int
+    synthesize: Synthesize
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where one segment landed in a rendering, in samples."""
+
+    segment: Segment
+    start: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A plan as audio: the samples, where each segment went, and where each part (step) begins."""
+
+    samples: array
+    sample_rate: int
+    placed: tuple[Placed, ...]
+    starts: tuple[int, ...]  # the first sample of each part
+
+    def ms(self, sample: int) -> int:
+        return round(1000 * sample / self.sample_rate)
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    def track(self, locale: str, routine: str, pace: str) -> Track:
+        return Track(locale, routine, pace, self.ms(len(self.samples)), tuple(self.ms(s) for s in self.starts))
+
+
+def speech_gap_after(segments: Sequence[Segment], index: int) -> float:
+    """A short natural pause after a speech segment that is followed directly by more speech."""
+    following = segments[index + 1] if index + 1 < len(segments) else None
+    return SPEECH_GAP_SECONDS if isinstance(segments[index], Speech) and isinstance(following, Speech) else 0.0
+
+
+def render_parts(parts: Sequence[Plan], voice: Voice, locale: str, progress: Progress | None = None) -> Rendering:
+    """Render ``parts`` back to back (each merged to its canonical form) and note where each begins.
+
+    Silences are exact to the sample; speech is the engine's, trimmed. A part that starts with speech
+    right after a part that ended with speech gets the same short gap as within a part.
+    """
+    flat: list[Segment] = []
+    firsts: list[int] = []
+    for part in parts:
+        firsts.append(len(flat))
+        flat.extend(part.merged().segments)
+    total = sum(isinstance(s, Speech) for s in flat)
+    if not total:
+        raise ValueError("nothing to say: the plan has no speech" if flat else "nothing to say: empty plan")
+    rate = voice.sample_rate
+    samples, placed, done = array("h"), [], 0
+    for index, segment in enumerate(flat):
+        start = len(samples)
+        if isinstance(segment, Silence):
+            samples.extend(audio.silence(segment.seconds, rate))
+        else:
+            spoken = audio.trim(voice.synthesize(segment, locale), rate)
+            if not spoken:
+                raise SilentSpeechError(f"{voice.engine} produced no audible speech for {segment.text[:40]!r}")
+            samples.extend(spoken)
+            samples.extend(audio.silence(speech_gap_after(flat, index), rate))
+            done += 1
+            if progress:
+                progress(done, total)
+        placed.append(Placed(segment, start, len(samples) - start))
+    starts = tuple(placed[i].start if i < len(placed) else len(samples) for i in firsts)
+    return Rendering(samples, rate, tuple(placed), starts)
+
+
+def routine_parts(composer: Composer, style: Style) -> list[Plan]:
+    """The routine as one plan per step: the intro opens step one, the closing ends the last step.
+
+    Joined, the parts are exactly ``composer.whole(style)``, the plan the chunked mode speaks.
+    """
+    count = len(composer.routine.steps)
+    parts = [composer.step(i, style) for i in range(count)]
+    parts[0] = composer.intro(style) + parts[0]
+    parts[-1] = parts[-1] + composer.closing(style)
+    return parts
+
+
+def encode_mp3(samples: array, sample_rate: int, kbps: int = MP3_KBPS, out_rate: int = MP3_SAMPLE_RATE) -> bytes:
+    """Constant-bit-rate mono MP3 of ``samples``, resampled by LAME to ``out_rate``."""
+    import lameenc  # the build's only compiled dependency; the skill never imports this module
+
+    data = samples
+    if sys.byteorder == "big":  # LAME takes native-endian samples; keep the bytes the same everywhere
+        data = array("h", samples)
+        data.byteswap()
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(kbps)
+    encoder.set_in_sample_rate(sample_rate)
+    encoder.set_out_sample_rate(out_rate)
+    encoder.set_channels(1)
+    encoder.set_quality(MP3_QUALITY)
+    return bytes(encoder.encode(data.tobytes()) + encoder.flush())
+
+
+# ----- MP3 frame headers: enough to check what was encoded without a decoder ---------------------------
+_BITRATES_KBPS = {  # layer III, by MPEG version: index 1..14
+    1: (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    2: (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+@dataclass(frozen=True)
+class Mp3Info:
+    """What the frame headers of an MP3 say: frame count, sample rate, bit rates, and so the length."""
+
+    frames: int
+    sample_rate: int
+    bitrates_kbps: frozenset[int]
+    samples_per_frame: int
+
+    @property
+    def seconds(self) -> float:
+        return self.frames * self.samples_per_frame / self.sample_rate
+
+
+def mp3_info(data: bytes) -> Mp3Info:
+    """Walk every MPEG audio layer III frame of ``data`` (after an ID3v2 tag, if any).
+
+    Raises ``ValueError`` at the first byte that is not a frame header, so a truncated or foreign
+    file is caught rather than measured short.
+    """
+    pos = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | data[9] & 0x7F)
+    frames, rates, bitrates, per_frame = 0, set(), set(), 0
+    while pos + 4 <= len(data):
+        b1, b2 = data[pos + 1], data[pos + 2]
+        version_bits, layer_bits = (b1 >> 3) & 3, (b1 >> 1) & 3
+        if data[pos] != 0xFF or b1 & 0xE0 != 0xE0 or layer_bits != 1 or version_bits == 1:
+            raise ValueError(f"no MP3 layer III frame header at byte {pos}")
+        bitrate_index, rate_index, padding = b2 >> 4, (b2 >> 2) & 3, (b2 >> 1) & 1
+        if bitrate_index in (0, 15) or rate_index == 3:
+            raise ValueError(f"unsupported bit rate or sample rate in the frame at byte {pos}")
+        kbps = _BITRATES_KBPS[1 if version_bits == 3 else 2][bitrate_index - 1]
+        rate = _SAMPLE_RATES[version_bits][rate_index]
+        per_frame = 1152 if version_bits == 3 else 576
+        length = per_frame // 8 * kbps * 1000 // rate + padding
+        if pos + length > len(data):
+            raise ValueError(f"the frame at byte {pos} is cut short: the file is truncated")
+        frames, pos = frames + 1, pos + length
+        rates.add(rate)
+        bitrates.add(kbps)
+    if not frames or len(rates) != 1:
+        raise ValueError("no MP3 frames" if not frames else f"mixed sample rates {sorted(rates)}")
+    return Mp3Info(frames, rates.pop(), frozenset(bitrates), per_frame)
+
+
+# ----- whole catalogs ------------------------------------------------------------------------------------
+def render_track(locale: str, routine: str, pace: str, voice: Voice, out: Path,
+                 progress: Progress | None = None) -> tuple[Track, Rendering]:
+    """Render one routine track to ``out/<locale>/<routine>-<pace>.mp3``; returns its timeline and audio."""
+    composer = load(locale).composer(routine)
+    rendering = render_parts(routine_parts(composer, Style(pace)), voice, locale, progress)
+    track = rendering.track(locale, routine, pace)
+    mp3 = encode_mp3(rendering.samples, rendering.sample_rate)
+    encoded = mp3_info(mp3).seconds
+    if abs(encoded - rendering.seconds) > 0.2:  # LAME's delay and padding are a few frames (26 ms each)
+        raise RuntimeError(f"{track.file_name}: the MP3 lasts {encoded:.2f} s, the audio {rendering.seconds:.2f} s")
+    path = out / track.file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(mp3)
+    return track, rendering
+
+
+def render_catalog(voice_for: Callable[[str], Voice], out: Path = DEFAULT_OUT, locales: Iterable[str] = (),
+                   routines: Iterable[str] = (), paces: Iterable[str] = PACE_ORDER,
+                   report: Callable[[str], None] | None = None) -> Catalog:
+    """Every routine x pace x locale asked for (all by default), rendered into ``out`` with its manifest.
+
+    ``voice_for(locale)`` picks the engine for a locale. The manifest is written last, so a build
+    that fails part way never leaves a manifest naming audio that does not exist.
+    """
+    tracks: dict[tuple[str, str, str], Track] = {}
+    engines: list[str] = []
+    wanted = tuple(routines)
+    for locale in tuple(locales) or available_locales():
+        voice = voice_for(locale)
+        engines += [voice.engine] if voice.engine not in engines else []
+        for routine in wanted or tuple(load(locale).routines):
+            for pace in paces:
+                track, rendering = render_track(locale, routine, pace, voice, out)
+                tracks[(locale, routine, pace)] = track
+                if report:
+                    report(f"{track.file_name}: {rendering.seconds:.1f} s, {len(track.steps)} steps")
+    catalog = Catalog(tracks, ", ".join(engines))
+    catalog.write(out)
+    return catalog
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m skill.tools.tracks", description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=("polly", "local"), default="polly",
+                        help="polly: Amazon Polly neural voices (AWS credentials needed); local: pyttsx3/espeak-ng")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for the MP3s and manifest.json")
+    parser.add_argument("--bucket", help="upload the tracks and manifest to this S3 bucket (the stack's AudioBucket)")
+    parser.add_argument("--region", help="AWS region for Polly and S3 (default: the AWS configuration's)")
+    parser.add_argument("--locale", action="append", default=[], help="render only this locale (repeatable)")
+    parser.add_argument("--routine", action="append", default=[], help="render only this routine (repeatable)")
+    parser.add_argument("--upload-only", action="store_true", help="upload what --out already holds; render nothing")
+    args = parser.parse_args(argv)
+    if args.upload_only and not args.bucket:
+        parser.error("--upload-only needs --bucket")
+    if not args.upload_only:
+        if args.engine == "polly":
+            from skill.tools.track_aws import polly_voice_factory
+
+            voice_for = polly_voice_factory(region=args.region)
+        else:
+            from skill.local.speaker import shared_speaker
+
+            voice = shared_speaker(realtime=False).as_voice()
+            voice_for = lambda _locale: voice  # noqa: E731 - one local voice speaks every locale
+        catalog = render_catalog(voice_for, args.out, args.locale, args.routine, report=print)
+        print(f"{len(catalog.tracks)} tracks and {args.out / 'manifest.json'} ({catalog.engine})")
+    if args.bucket:
+        from skill.tools.track_aws import upload
+
+        keys = upload(args.out, args.bucket, region=args.region)
+        print(f"uploaded {len(keys)} files to s3://{args.bucket}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

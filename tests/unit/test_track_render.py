@@ -1,0 +1,152 @@
+"""The engine-agnostic track renderer: plan in, exact silences, step timeline and a valid MP3 out.
+
+The fake engine speaks each segment for exactly the plan's estimate, wrapped in its own padding of
+silence (as real engines do), so every difference between the audio and the plan is the renderer's.
+"""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+import pytest
+
+from skill.content import ROUTINE_IDS, load
+from skill.local import audio
+from skill.routine.compose import Style
+from skill.routine.tracks import load_catalog
+from skill.speech.estimate import estimate_seconds, speech_seconds
+from skill.speech.plan import PACE_ORDER, Plan, Silence, Speech
+from skill.tools.tracks import (
+    MP3_KBPS,
+    MP3_SAMPLE_RATE,
+    SPEECH_GAP_SECONDS,
+    SilentSpeechError,
+    Voice,
+    encode_mp3,
+    mp3_info,
+    render_catalog,
+    render_parts,
+    routine_parts,
+)
+
+RATE = 16000
+PADDING = 0.3  # seconds of silence the fake engine puts on each side of its speech
+
+
+def tone(seconds: float, rate: int = RATE) -> array:
+    """A loud square wave: never mistaken for silence."""
+    return array("h", [3000, -3000] * (round(seconds * rate) // 2))
+
+
+def spoken_seconds(speech: Speech) -> float:
+    """The plan's estimate in whole 10 ms windows, the resolution at which speech is trimmed and measured."""
+    return round(speech_seconds(speech), 2)
+
+
+def fake_length(plan: Plan) -> float:
+    return sum(s.seconds if isinstance(s, Silence) else spoken_seconds(s) for s in plan.merged().segments)
+
+
+def padded_speech(speech: Speech, _locale: str) -> array:
+    pad = audio.silence(PADDING, RATE)
+    return pad + tone(spoken_seconds(speech)) + pad
+
+
+FAKE = Voice("fake", RATE, padded_speech)
+
+
+@pytest.mark.parametrize("routine", ROUTINE_IDS)
+@pytest.mark.parametrize("pace", PACE_ORDER)
+def test_the_parts_are_the_whole_plan_the_chunked_mode_speaks(routine: str, pace: str) -> None:
+    composer = load("en-US").composer(routine)
+    parts = routine_parts(composer, Style(pace))
+    assert len(parts) == len(composer.routine.steps)
+    assert Plan(tuple(s for p in parts for s in p.segments)) == composer.whole(Style(pace))
+
+
+@pytest.mark.parametrize("routine", ROUTINE_IDS)
+@pytest.mark.parametrize("pace", PACE_ORDER)
+def test_length_silences_and_steps_follow_the_plan(routine: str, pace: str) -> None:
+    composer = load("en-US").composer(routine)
+    style = Style(pace)
+    parts = routine_parts(composer, style)
+    rendering = render_parts(parts, FAKE, "en-US")
+    plan = composer.whole(style)
+    assert rendering.seconds == pytest.approx(estimate_seconds(plan), rel=0.02)
+
+    # Every planned silence is a silent run of its length where the plan puts it (the engine's
+    # padding trimmed away); nothing else in the track is silent.
+    expected, elapsed = [], 0.0
+    for seg in plan.merged().segments:
+        if isinstance(seg, Silence):
+            expected.append((elapsed, seg.seconds))
+        elapsed += seg.seconds if isinstance(seg, Silence) else spoken_seconds(seg)
+    runs = audio.silent_runs_in(rendering.samples, RATE, min_seconds=0.2)
+    assert len(runs) == len(expected)
+    for (start, length), (want_start, want_length) in zip(runs, expected, strict=True):
+        assert start == pytest.approx(want_start, abs=0.02)
+        assert length == pytest.approx(want_length, abs=0.02)
+
+    # Each step starts where its part starts: step one at 0 ms, with the intro; the others at the
+    # sum of the parts before them.
+    track = rendering.track("en-US", routine, pace)
+    starts = [0.0]
+    for part in parts[:-1]:
+        starts.append(starts[-1] + fake_length(part))
+    assert track.steps[0] == 0
+    assert [s / 1000 for s in track.steps] == pytest.approx(starts, abs=0.02)
+    assert [track.step_at(s + 1) for s in track.steps] == list(range(len(parts)))
+    assert track.duration_ms == round(1000 * rendering.seconds)
+
+
+def test_speech_after_speech_gets_a_short_gap_and_an_engine_without_sound_is_refused() -> None:
+    plan = Plan.of(Speech("One two three.", 100), Speech("Four five six.", 80))
+    rendering = render_parts([plan], FAKE, "en-US")
+    runs = audio.silent_runs_in(rendering.samples, RATE, min_seconds=0.1)
+    assert [round(length, 2) for _, length in runs] == [SPEECH_GAP_SECONDS]
+    with pytest.raises(SilentSpeechError, match="no audible speech"):
+        render_parts([plan], Voice("mute", RATE, lambda s, _l: audio.silence(1.0, RATE)), "en-US")
+    with pytest.raises(ValueError, match="no speech"):
+        render_parts([Plan.of(Silence(2))], FAKE, "en-US")
+
+
+def test_the_mp3_is_constant_bit_rate_at_the_stated_rate_and_as_long_as_the_audio() -> None:
+    samples = tone(3.0) + audio.silence(4.0, RATE) + tone(2.5)
+    mp3 = encode_mp3(samples, RATE)
+    info = mp3_info(mp3)
+    assert (info.sample_rate, info.bitrates_kbps) == (MP3_SAMPLE_RATE, frozenset({MP3_KBPS}))
+    assert info.seconds == pytest.approx(9.5, abs=0.1)
+    assert len(mp3) == pytest.approx(MP3_KBPS * 1000 / 8 * info.seconds, rel=0.01)
+    assert mp3_info(b"ID3\x03\x00\x00\x00\x00\x00\x00" + mp3) == info  # an ID3v2 tag is skipped
+
+
+@pytest.mark.parametrize("damage", [b"not an mp3 at all", b""])
+def test_a_file_that_is_not_mp3_is_refused(damage: bytes) -> None:
+    with pytest.raises(ValueError):
+        mp3_info(damage)
+
+
+def test_a_truncated_mp3_is_refused_and_a_foreign_frame_too() -> None:
+    mp3 = encode_mp3(tone(1.0), RATE)
+    with pytest.raises(ValueError, match="truncated"):
+        mp3_info(mp3[:-50])
+    with pytest.raises(ValueError, match="no MP3 layer III frame header"):
+        mp3_info(mp3 + b"\x00\x00\x00\x00")
+    layer_two = bytes([0xFF, 0xFD]) + mp3[2:]
+    with pytest.raises(ValueError):
+        mp3_info(layer_two)
+
+
+def test_a_catalog_build_writes_every_pace_and_a_manifest_that_loads(tmp_path: Path) -> None:
+    seen: list[str] = []
+    catalog = render_catalog(lambda locale: FAKE, tmp_path, ["en-GB"], ["quick"], report=seen.append)
+    assert sorted(catalog.tracks) == [("en-GB", "quick", pace) for pace in sorted(PACE_ORDER)]
+    assert load_catalog(tmp_path) == catalog and catalog.engine == "fake"
+    for track in catalog.tracks.values():
+        mp3 = (tmp_path / track.file_name).read_bytes()
+        assert track.file_name == f"en-GB/quick-{track.pace}.mp3"
+        assert mp3_info(mp3).seconds == pytest.approx(track.duration_ms / 1000, abs=0.1)
+    assert len(seen) == 3
+    slower, normal, faster = (catalog.get("en-GB", "quick", p) for p in ("slower", "normal", "faster"))
+    assert slower.duration_ms > normal.duration_ms > faster.duration_ms
