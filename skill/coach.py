@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from skill.content import LocaleContent, Topic
+from skill.player import AudioCommand
 from skill.profile import Profile, Unfinished
 from skill.routine.compose import RESPONSE_SECONDS, RESPONSE_SSML_CHARS, Style, stated_half_minutes
 from skill.routine.state import RoutineState
@@ -52,6 +53,7 @@ class Turn:
     timed: Plan | None = None
     card: Card | None = None
     unsaved: Plan | None = None  # said instead of ``speech`` when the profile could not be saved
+    audio: AudioCommand | None = None  # for the device's audio player (long-form mode)
 
     @property
     def ends_session(self) -> bool:
@@ -337,6 +339,10 @@ class Coach:
             pending = {"id": routine_id, "step": step, "lead": lead or "", "intro": with_intro}
             return self._turn(self.say(self.p(key)), self.say(self.p("safety_check_reprompt")),
                               offer="safety_check", pending_routine=pending)
+        return self._start(routine_id, step, lead, with_intro=with_intro)
+
+    def _start(self, routine_id: str, step: int, lead: str | None, *, with_intro: bool) -> Turn:
+        """A routine begins (or resumes) once the checks have passed: here, as spoken chunks."""
         state = RoutineState(routine_id, step, self.profile.pace)
         return self._play(state, step, lead=lead, with_intro=with_intro)
 
@@ -437,16 +443,16 @@ class Coach:
                           offer="resume")
         return replace(turn, unsaved=self.say(self.p("paused_not_saved", **place)))
 
+    def _next_pace(self, pace: str, direction: int) -> tuple[str, str]:
+        """The pace one step slower (-1) or faster (+1) than ``pace``, and what to say about it."""
+        index = PACE_ORDER.index(pace) + direction
+        if not 0 <= index < len(PACE_ORDER):
+            return pace, self.p("pace_slowest" if direction < 0 else "pace_fastest")
+        return PACE_ORDER[index], self.p("pace_slower" if direction < 0 else "pace_faster")
+
     def change_pace(self, direction: int) -> Turn:
         """Slower (-1) or faster (+1): holds, breaths and speech all follow; the choice is remembered."""
-        index = PACE_ORDER.index(self.profile.pace) + direction
-        if not 0 <= index < len(PACE_ORDER):
-            key = "pace_slowest" if direction < 0 else "pace_fastest"
-            lead = self.p(key)
-            new_pace = self.profile.pace
-        else:
-            new_pace = PACE_ORDER[index]
-            lead = self.p("pace_slower" if direction < 0 else "pace_faster")
+        new_pace, lead = self._next_pace(self.profile.pace, direction)
         self.profile = replace(self.profile, pace=new_pace)
         state, _ = self._settle()
         if state:

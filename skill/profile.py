@@ -8,7 +8,7 @@ defaults instead of failing the request.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from skill.speech.plan import DEFAULT_PACE, PACES
 
@@ -16,8 +16,10 @@ SCHEMA_VERSION = 1
 MAX_STEP = 63  # far beyond any routine, small enough that no stored number can overflow or lock a user out
 MAX_COMPLETED = 1_000_000
 MAX_EPOCH_SECONDS = 2**40
+MAX_OFFSET_MS = 4 * 3600 * 1000  # far beyond any routine track
+MAX_TOKEN_CHARS = 1024  # the AudioPlayer limit for a stream token
 _KNOWN_FIELDS = {"v": int, "disclaimer_heard": bool, "safety_checked": bool, "pace": str,
-                 "unfinished": dict, "completed": dict}
+                 "unfinished": dict, "completed": dict, "place": dict}
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,26 @@ class Unfinished:
 
 
 @dataclass(frozen=True)
+class TrackPlace:
+    """Where a routine's long-form track was: its stream token, the offset in milliseconds, and when
+    (epoch seconds). AudioPlayer events come without a session, so this is the only memory of it."""
+
+    token: str
+    offset_ms: int
+    when: int
+
+
+Placed = TypeVar("Placed", Unfinished | None, TrackPlace | None)
+
+
+@dataclass(frozen=True)
 class Profile:
     disclaimer_heard: bool = False
     safety_checked: bool = False
     pace: str = DEFAULT_PACE
     unfinished: Unfinished | None = None
     completed: dict[str, int] = field(default_factory=dict)
+    place: TrackPlace | None = None  # the long-form track's place; ``unfinished`` names the same step
 
     def completed_any(self, routine_id: str | None = None) -> bool:
         """Whether the user has finished this routine (or any routine) before: they get brief cues."""
@@ -44,7 +60,7 @@ class Profile:
     def finish(self, routine_id: str) -> Profile:
         done = dict(self.completed)
         done[routine_id] = done.get(routine_id, 0) + 1
-        return replace(self, completed=done, unfinished=None)
+        return replace(self, completed=done, unfinished=None, place=None)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -57,6 +73,9 @@ class Profile:
         if self.unfinished:
             data["unfinished"] = {"routine": self.unfinished.routine, "step": int(self.unfinished.step),
                                   "when": int(self.unfinished.when)}
+        if self.place:
+            data["place"] = {"token": self.place.token, "offset_ms": int(self.place.offset_ms),
+                             "when": int(self.place.when)}
         return data
 
     @classmethod
@@ -87,7 +106,18 @@ class Profile:
                         completed[k] = int(v)
                 except (TypeError, ValueError):
                     continue
-        return cls(bool(data.get("disclaimer_heard")), bool(data.get("safety_checked")), pace, unfinished, completed)
+        return cls(bool(data.get("disclaimer_heard")), bool(data.get("safety_checked")), pace, unfinished, completed,
+                   _place(data.get("place")))
+
+
+def _place(raw: Any) -> TrackPlace | None:
+    if not isinstance(raw, dict) or not isinstance(raw.get("token"), str):
+        return None
+    try:
+        return TrackPlace(raw["token"][:MAX_TOKEN_CHARS], min(MAX_OFFSET_MS, max(0, int(raw.get("offset_ms", 0)))),
+                          int(raw.get("when", 0)))
+    except (TypeError, ValueError):
+        return None
 
 
 def _whole(value: Any, low: int, high: int) -> bool:
@@ -113,6 +143,11 @@ def schema_problem(data: Any) -> str | None:
                                        and _whole(unfinished.get("step", 0), 0, MAX_STEP)
                                        and _whole(unfinished.get("when", 0), 0, MAX_EPOCH_SECONDS)):
         return "unfinished out of bounds"
+    place = data.get("place")
+    if place is not None and not (isinstance(place.get("token"), str) and len(place["token"]) <= MAX_TOKEN_CHARS
+                                  and _whole(place.get("offset_ms", 0), 0, MAX_OFFSET_MS)
+                                  and _whole(place.get("when", 0), 0, MAX_EPOCH_SECONDS)):
+        return "place out of bounds"
     completed = data.get("completed") or {}
     if len(completed) > MAX_STEP or not all(_whole(v, 0, MAX_COMPLETED) for v in completed.values()):
         return "completed out of bounds"
@@ -124,7 +159,8 @@ def merge_profiles(before: Profile, after: Profile, current: Profile) -> Profile
 
     Requests for one user can overlap (two devices, retries), so a save must not replace the whole
     profile with the copy this request loaded: counts add their increments, a flag or pace that
-    this request changed wins, and a saved place is never moved back to an older one.
+    this request changed wins, and a saved place (step or track offset) is never moved back to an
+    older one.
     """
     def changed(name: str) -> Any:
         return getattr(after if getattr(after, name) != getattr(before, name) else current, name)
@@ -136,9 +172,15 @@ def merge_profiles(before: Profile, after: Profile, current: Profile) -> Profile
         completed.pop(routine_id, None)
         if count:
             completed[routine_id] = count
-    unfinished = current.unfinished
-    if after.unfinished != before.unfinished:
-        newer_elsewhere = (current.unfinished is not None and current.unfinished != before.unfinished
-                           and (after.unfinished is None or current.unfinished.when > after.unfinished.when))
-        unfinished = current.unfinished if newer_elsewhere else after.unfinished
-    return Profile(changed("disclaimer_heard"), changed("safety_checked"), changed("pace"), unfinished, completed)
+    return Profile(changed("disclaimer_heard"), changed("safety_checked"), changed("pace"),
+                   _latest(before.unfinished, after.unfinished, current.unfinished), completed,
+                   _latest(before.place, after.place, current.place))
+
+
+def _latest(before: Placed, after: Placed, current: Placed) -> Placed:
+    """This request's new place, unless another request stored a newer one meanwhile."""
+    if after == before:
+        return current
+    newer_elsewhere = (current is not None and current != before
+                       and (after is None or current.when > after.when))
+    return current if newer_elsewhere else after

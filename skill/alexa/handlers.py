@@ -15,9 +15,11 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_intent_name, get_request_type, get_slot
 from ask_sdk_model import Response
 
-from skill.alexa.respond import PROFILE_KEY, respond
+from skill.alexa.audio import has_audio_player, is_player_request, player_state
+from skill.alexa.interceptors import loggable
+from skill.alexa.respond import PROFILE_KEY, respond, respond_player
 from skill.alexa.touch import USER_EVENT, touch_action
-from skill.coach import Coach
+from skill.coach import Coach, Turn
 from skill.config import SkillConfig
 from skill.content import DEFAULT_LOCALE, LocaleContent, available_locales, load
 from skill.intents import (
@@ -30,6 +32,7 @@ from skill.intents import (
     TOPIC_SLOT,
     URGENT_INTENT,
 )
+from skill.longform import LongFormCoach
 from skill.profile import Profile
 from skill.speech.plan import Plan
 from skill.speech.ssml import render_ssml
@@ -116,12 +119,17 @@ INTENT_ACTIONS: dict[str, Action] = {
 
 
 def make_coach(handler_input: HandlerInput, config: SkillConfig) -> Coach:
+    """The coach for this request: long-form when the device can stream and tracks are configured."""
     content = content_for(handler_input)
     attrs = handler_input.attributes_manager
     session = dict(attrs.session_attributes or {}) if handler_input.request_envelope.session else {}
     profile = attrs.request_attributes.get(PROFILE_KEY) or Profile()
     rng = random.Random(config.seed) if config.seed is not None else random.Random()
-    return Coach(content, profile, session, now=config.clock(), heard=heard_position(handler_input), rng=rng)
+    now, heard = config.clock(), heard_position(handler_input)
+    if config.streams and config.audio_base_url and has_audio_player(handler_input):
+        return LongFormCoach(content, profile, session, now=now, heard=heard, rng=rng, catalog=config.catalog,
+                             base_url=config.audio_base_url, player=player_state(handler_input))
+    return Coach(content, profile, session, now=now, heard=heard, rng=rng)
 
 
 def heard_position(handler_input: HandlerInput) -> float | None:
@@ -155,12 +163,48 @@ class CoachHandler(AbstractRequestHandler):
         return respond(handler_input, self.action(coach, handler_input), self.config)
 
 
+PLAYER_ACTIONS: dict[str, Callable[[LongFormCoach], Turn]] = {
+    "AudioPlayer.PlaybackStarted": LongFormCoach.playback_started,
+    "AudioPlayer.PlaybackNearlyFinished": LongFormCoach.playback_nearly_finished,
+    "AudioPlayer.PlaybackFinished": LongFormCoach.playback_finished,
+    "AudioPlayer.PlaybackStopped": LongFormCoach.playback_stopped,
+    "AudioPlayer.PlaybackFailed": LongFormCoach.playback_failed,
+    "PlaybackController.PlayCommandIssued": LongFormCoach.play_command,
+    "PlaybackController.PauseCommandIssued": LongFormCoach.pause_command,
+    "PlaybackController.NextCommandIssued": LongFormCoach.next_command,
+    "PlaybackController.PreviousCommandIssued": LongFormCoach.previous_command,
+}
+
+
+class PlayerHandler(AbstractRequestHandler):
+    """AudioPlayer events and the device's buttons: the place is saved from the request itself (there
+    is no session), and the reply carries at most a player directive."""
+
+    def __init__(self, config: SkillConfig) -> None:
+        self.config = config
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return get_request_type(handler_input) in PLAYER_ACTIONS
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        kind = get_request_type(handler_input)
+        if kind == "AudioPlayer.PlaybackFailed":
+            error = getattr(handler_input.request_envelope.request, "error", None)
+            logger.error("playback failed: type=%s", loggable(getattr(error, "object_type", None)))
+        coach = make_coach(handler_input, self.config)
+        if not isinstance(coach, LongFormCoach):
+            logger.info("%s with long-form mode not configured: empty response", loggable(kind))
+            return handler_input.response_builder.response
+        return respond_player(handler_input, PLAYER_ACTIONS[kind](coach))
+
+
 def handlers(config: SkillConfig) -> list[AbstractRequestHandler]:
     """Every handler, most specific first; the last one answers any intent we do not know."""
     out: list[AbstractRequestHandler] = [
         CoachHandler(config, "LaunchRequest", lambda c, h: c.launch()),
         CoachHandler(config, "SessionEndedRequest", lambda c, h: c.session_ended()),
         CoachHandler(config, USER_EVENT, touch_action),
+        PlayerHandler(config),
     ]
     out += [CoachHandler(config, "IntentRequest", action, name) for name, action in INTENT_ACTIONS.items()]
     out.append(CoachHandler(config, "IntentRequest", lambda c, h: c.unknown_intent()))
@@ -184,6 +228,8 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         logger.error("unhandled %s while handling %s", type(exception).__name__,
                      get_request_type(handler_input), exc_info=exception)
+        if is_player_request(handler_input):  # no speech is allowed in reply to the player
+            return handler_input.response_builder.response
         try:
             content = content_for(handler_input)
             speech, reprompt = content.prompt("error"), content.prompt("error_reprompt")

@@ -16,6 +16,7 @@ from ask_sdk_model import Response
 from ask_sdk_model.interfaces.alexa.presentation.apla import RenderDocumentDirective
 from ask_sdk_model.ui import SimpleCard
 
+from skill.alexa.audio import audio_directive
 from skill.alexa.visuals import add_visuals
 from skill.coach import Turn
 from skill.config import SkillConfig
@@ -43,6 +44,8 @@ def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Res
     if turn.timed is not None and config.use_apla:
         builder.add_directive(RenderDocumentDirective(token=f"routine-{os.urandom(6).hex()}",
                                                       document=render_apla(turn.timed)))
+    if turn.audio is not None:
+        builder.add_directive(audio_directive(turn.audio))
     if turn.reprompt is not None:
         builder.ask(render_ssml(turn.reprompt))
     else:
@@ -53,6 +56,16 @@ def respond(handler_input: HandlerInput, turn: Turn, config: SkillConfig) -> Res
     if handler_input.request_envelope.session is not None:
         handler_input.attributes_manager.session_attributes = turn.session
     return builder.response
+
+
+def respond_player(handler_input: HandlerInput, turn: Turn) -> Response:
+    """The reply to an AudioPlayer or PlaybackController request: the place saved, and at most a player
+    directive; no speech, card, reprompt or session flag, which Alexa refuses there."""
+    if not remember(handler_input, turn):
+        logger.warning("the player's place could not be saved")
+    if turn.audio is not None:
+        handler_input.response_builder.add_directive(audio_directive(turn.audio))
+    return handler_input.response_builder.response
 
 
 def remember(handler_input: HandlerInput, turn: Turn) -> bool:

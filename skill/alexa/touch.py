@@ -15,12 +15,12 @@ from skill.visuals.apl import EVENT_SOURCE, USER_EVENT
 
 __all__ = ["TOUCH_ACTIONS", "USER_EVENT", "touch_action"]
 
-TOUCH_ACTIONS: dict[str, Callable[[Coach], Turn]] = {
-    "pause": Coach.pause,
-    "resume": Coach.resume,
-    "next": Coach.next_step,
-    "back": Coach.previous_step,
-    "stop": Coach.stop,
+TOUCH_ACTIONS: dict[str, Callable[[Coach], Turn]] = {  # called on the instance, so a long-form coach's own apply
+    "pause": lambda coach: coach.pause(),
+    "resume": lambda coach: coach.resume(),
+    "next": lambda coach: coach.next_step(),
+    "back": lambda coach: coach.previous_step(),
+    "stop": lambda coach: coach.stop(),
 }
 
 
