@@ -2,7 +2,8 @@
 
 Commands: chat (terminal conversation; --voice speaks and runs routines on by themselves), serve
 (Alexa endpoint and web simulator), say (one turn, spoken or written to a WAV), render (a whole
-routine to one WAV and a timeline), listen (one turn spoken in a WAV file).
+routine to one WAV and a timeline), tracks (every routine and pace as long-form tracks for the
+local AudioPlayer devices), listen (one turn spoken in a WAV file).
 """
 
 from __future__ import annotations
@@ -71,6 +72,24 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tracks(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from skill.local.render import progress_bar
+    from skill.local.speaker import Speaker
+    from skill.local.tracks import Renderer, tracks_dir_from_env
+
+    folder = Path(args.dir).expanduser() if args.dir else tracks_dir_from_env()
+    with Speaker() as speaker:
+        renderer = Renderer(folder, speaker.as_voice)
+        catalog = renderer.render_all(args.locale, args.routine or ROUTINE_IDS, args.pace or PACE_ORDER,
+                                      progress=None if args.quiet else progress_bar(unit="tracks"))
+    for track in sorted(catalog.tracks.values(), key=lambda t: t.token):
+        print(f"{folder / track.file_name}  {track.duration_ms / 1000:7.1f} s  steps at "
+              + ", ".join(f"{start / 1000:.1f}" for start in track.steps))
+    return 0
+
+
 def cmd_listen(args: argparse.Namespace) -> int:
     from skill.local.listen import run_listen
 
@@ -107,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--locale", default="en-US")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=cmd_render)
+    tracks = sub.add_parser("tracks", help="render every routine and pace as long-form tracks for the local "
+                                           "AudioPlayer devices (only what changed)")
+    tracks.add_argument("--locale", default="en-US")
+    tracks.add_argument("--routine", action="append", choices=ROUTINE_IDS, help="only this routine (repeatable)")
+    tracks.add_argument("--pace", action="append", choices=PACE_ORDER, help="only this pace (repeatable)")
+    tracks.add_argument("--dir", help="the tracks folder (default: NRC_LOCAL_TRACKS or ~/.neck-relief-coach/tracks)")
+    tracks.add_argument("--quiet", action="store_true", help="no progress bar")
+    tracks.set_defaults(func=cmd_tracks)
     listen = sub.add_parser("listen", help="one turn spoken in a WAV file: recognise it offline, then answer")
     listen.add_argument("wav", help="a WAV recording of one phrase, e.g. 'how much longer'")
     listen.add_argument("--locale", default="en-US")

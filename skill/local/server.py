@@ -479,7 +479,7 @@ def create_app(
         return jsonify(skill.serializer.serialize(skill.invoke(request_envelope=parsed, context=None)))
 
     if not alexa_only:
-        renderer = Renderer(folder, (lambda: speaker) if speaker is not None else None)
+        renderer = Renderer(folder)
         background = Background(renderer, on_done=holder.tracks_ready) if audio_base_url and render_tracks else None
         _add_simulator(app, _as_skill(holder.send, skill.skill_id), speaker, remote_simulator,
                        player_device=bool(audio_base_url))

@@ -2,11 +2,12 @@
 
 The web simulator and ``chat --voice`` behave like an Alexa device with the AudioPlayer interface:
 the skill sends them ``AudioPlayer.Play`` with a track URL, and they play one WAV per routine, pace
-and locale. The tracks are rendered here with pyttsx3 (the same voice as every other local answer)
-from the composer's whole-routine plan, with exact silences, into a folder with the manifest the
-skill reads (``skill.routine.tracks``). Each track's content hash (plan, voice, speed) sits in a
-timeline file beside it, so a start re-renders only what changed. The timeline file also lists the
-countdowns (holds, breaths, pauses) a page shows while the track plays.
+and locale. The tracks are rendered by the build step's core (``skill.tools.tracks``: the same plan,
+exact silences, step starts from the rendered samples) with the local pyttsx3 voice, the voice of
+every other local answer, and kept as WAV (no encoder needed; ``aplay`` and browsers play it) with
+the manifest the skill reads. Each track's content hash (plan and voice) sits in a timeline file
+beside it, so a start re-renders only what changed; the timeline file also lists the countdowns
+(holds, breaths, pauses) a page shows while the track plays.
 """
 
 from __future__ import annotations
@@ -17,15 +18,17 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from skill.content import ROUTINE_IDS, load
+from skill.local import audio
 from skill.routine.compose import Style
 from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
-from skill.speech.plan import PACE_ORDER, Plan, Silence, Speech
+from skill.speech.plan import PACE_ORDER, Plan, Segment, Speech
 from skill.text import normalise
+from skill.tools.tracks import SPEECH_GAP_SECONDS, Voice, render_parts, routine_parts
 
 logger = logging.getLogger("skill.local.tracks")
 
@@ -45,17 +48,8 @@ def tracks_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
 
 
 def step_plans(locale: str, routine: str, pace: str) -> list[Plan]:
-    """The routine as one plan per step (the intro joins step one, the closing the last step).
-
-    Every step ends in silence and begins with speech, so no two parts merge when the whole plan is
-    merged for rendering: each part's first merged segment is where its step starts in the audio.
-    """
-    composer = load(locale).composer(routine)
-    style = Style(pace)
-    parts = [composer.step(i, style) for i in range(len(composer.routine.steps))]
-    parts[0] = composer.intro(style) + parts[0]
-    parts[-1] = parts[-1] + composer.closing(style)
-    return parts
+    """The routine as one plan per step, as the build step renders it."""
+    return routine_parts(load(locale).composer(routine), Style(pace))
 
 
 def fingerprint(parts: Iterable[Plan], engine: str) -> str:
@@ -77,7 +71,7 @@ class Countdown:
     end_ms: int
 
 
-def countdowns(placed: list[tuple[Silence | Speech, float, float]], locale: str) -> list[Countdown]:
+def countdowns(placed: list[tuple[Segment, float, float]], locale: str) -> list[Countdown]:
     """Countdowns from a rendered plan's segments ``(segment, start s, length s)``.
 
     Hold pieces carry ``hold:<announced seconds>``; pieces are summed until they reach it, so the
@@ -114,20 +108,21 @@ def countdowns(placed: list[tuple[Silence | Speech, float, float]], locale: str)
 class Renderer:
     """Renders tracks into ``folder`` (``<locale>/<routine>-<pace>.wav``) and keeps its manifest.
 
-    ``speaker`` is a :class:`skill.local.speaker.Speaker` (or anything with its ``render``), made on
-    first use so that importing this module never starts the speech engine.
+    ``voice`` makes the engine (by default the local speaker's, :meth:`Speaker.as_voice`) on first
+    use, so that importing this module or checking the cache never starts the speech engine.
     """
 
-    def __init__(self, folder: Path, speaker: Callable[[], Any] | None = None) -> None:
+    def __init__(self, folder: Path, voice: Callable[[], Voice] | None = None) -> None:
         self.folder = folder
-        self._speaker_factory = speaker
-        self._speaker: Any = None
+        self._voice_factory = voice or _local_voice
+        self._voice: Voice | None = None
 
     @property
     def engine(self) -> str:
-        from skill.local.speaker import BASE_WPM, SPEECH_GAP_SECONDS, VOICE
+        """What decides how the voice sounds, for the manifest and the cache: engine, speed, gaps."""
+        from skill.local.speaker import BASE_WPM, VOICE
 
-        return f"pyttsx3:espeak-ng:{VOICE}:{BASE_WPM}wpm:gap{SPEECH_GAP_SECONDS}"
+        return f"pyttsx3:{VOICE}:{BASE_WPM}wpm:gap{SPEECH_GAP_SECONDS}"
 
     def _path(self, track_name: str, suffix: str) -> Path:
         return self.folder / f"{track_name}{suffix}"
@@ -144,25 +139,17 @@ class Renderer:
 
     def render(self, locale: str, routine: str, pace: str, progress: Progress | None = None) -> Track:
         """Render one track and its timeline file (not the manifest); returns the track."""
-        if self._speaker is None:
-            self._speaker = self._speaker_factory() if self._speaker_factory else _shared_speaker()
+        if self._voice is None:
+            self._voice = self._voice_factory()
         parts = step_plans(locale, routine, pace)
-        firsts, count = [], 0
-        for part in parts:
-            firsts.append(count)
-            count += len(part.merged().segments)
-        whole = Plan(tuple(seg for part in parts for seg in part.segments))
+        rendering = render_parts(parts, self._voice, locale, progress)
+        track = replace(rendering.track(locale, routine, pace), suffix=SUFFIX)
         name = f"{locale}/{routine}-{pace}"
         wav = self._path(name, SUFFIX)
         wav.parent.mkdir(parents=True, exist_ok=True)
-        partial = wav.with_suffix(".partial.wav")
-        placed = self._speaker.render(whole, partial, progress)
-        if len(placed) != count:
-            raise RuntimeError(f"{name}: rendered {len(placed)} segments for {count} planned")
-        end = placed[-1].start + placed[-1].length
-        track = Track(locale, routine, pace, round(end * 1000), tuple(round(placed[i].start * 1000) for i in firsts),
-                      suffix=SUFFIX)
-        spans = countdowns([(p.segment, p.start, p.length) for p in placed], locale)
+        partial = audio.write_wav(wav.with_suffix(".partial.wav"), rendering.samples, rendering.sample_rate)
+        rate = rendering.sample_rate
+        spans = countdowns([(p.segment, p.start / rate, p.length / rate) for p in rendering.placed], locale)
         timeline = {"token": track.token, "hash": fingerprint(parts, self.engine), "duration_ms": track.duration_ms,
                     "countdowns": [vars(c) for c in spans]}
         partial.replace(wav)
@@ -209,10 +196,10 @@ class Renderer:
         }
 
 
-def _shared_speaker() -> Any:
+def _local_voice() -> Voice:
     from skill.local.speaker import shared_speaker
 
-    return shared_speaker()
+    return shared_speaker().as_voice()
 
 
 class Background:
