@@ -82,7 +82,7 @@ def cmd_tracks(args: argparse.Namespace) -> int:
     folder = Path(args.dir).expanduser() if args.dir else tracks_dir_from_env()
     with Speaker() as speaker:
         renderer = Renderer(folder, speaker.as_voice)
-        catalog = renderer.render_all(args.locale, args.routine or ROUTINE_IDS, args.pace or PACE_ORDER,
+        catalog = renderer.render_all(args.locale, args.routine or (), args.pace or (),
                                       progress=None if args.quiet else progress_bar(unit="tracks"))
     for track in sorted(catalog.tracks.values(), key=lambda t: t.token):
         print(f"{folder / track.file_name}  {track.duration_ms / 1000:7.1f} s  steps at "

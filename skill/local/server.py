@@ -485,6 +485,7 @@ def create_app(
                        player_device=bool(audio_base_url))
         _add_tracks(app, renderer, background)
         if background is not None:
+            app.extensions["nrc_track_render"] = background  # for whoever must wait for it (tests, tools)
             background.start()
     return app
 

@@ -156,14 +156,15 @@ class Renderer:
         self._path(name, TIMELINE_SUFFIX).write_text(json.dumps(timeline, indent=1) + "\n", encoding="utf-8")
         return track
 
-    def render_all(self, locale: str = "en-US", routines: Iterable[str] = ROUTINE_IDS,
-                   paces: Iterable[str] = PACE_ORDER, progress: Progress | None = None) -> Catalog:
-        """Every routine at every pace for ``locale``: current tracks are kept, the rest rendered.
+    def render_all(self, locale: str = "en-US", routines: Iterable[str] = (), paces: Iterable[str] = (),
+                   progress: Progress | None = None) -> Catalog:
+        """The routines at the paces asked for (every one by default) for ``locale``: current tracks
+        are kept, the rest rendered.
 
         ``progress(done, total)`` counts tracks. The manifest is rewritten after each track, so a
         stopped render leaves a valid manifest of what is done.
         """
-        wanted = [(routine, pace) for routine in routines for pace in paces]
+        wanted = [(routine, pace) for routine in tuple(routines) or ROUTINE_IDS for pace in tuple(paces) or PACE_ORDER]
         old = load_catalog(self.folder / MANIFEST_NAME)
         tracks = {key: t for key, t in old.tracks.items() if key[0] != locale or key[1:] in wanted}
         for done, (routine, pace) in enumerate(wanted):
