@@ -17,24 +17,34 @@ from skill.content import ROUTINE_IDS
 from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 
 
-def _conversation(args: argparse.Namespace):
+def _conversation(args: argparse.Namespace, env: dict[str, str] | None = None):
     from skill.alexa import build_skill
     from skill.local.conversation import Conversation, in_process
     from skill.persistence.factory import local_adapter_from_env
 
-    skill = build_skill(local_adapter_from_env(), SkillConfig.from_env())
+    skill = build_skill(local_adapter_from_env(), SkillConfig.from_env(env))
     return Conversation(in_process(skill), locale=args.locale)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    import os
+
     from skill.local.chat import run_chat
 
     if not args.voice:
         return run_chat(_conversation(args))
+    from skill.local.render import progress_bar
     from skill.local.speaker import Speaker
+    from skill.local.trackplayer import LOCAL_BASE_URL
+    from skill.local.tracks import Renderer, tracks_dir_from_env
+    from skill.routine.tracks import MANIFEST_NAME
 
+    folder = tracks_dir_from_env()
     with Speaker(output_dir=args.audio_dir) as speaker:
-        return run_chat(_conversation(args), speaker=speaker)
+        # An AudioPlayer device: routines stream as one track, rendered here first (only what changed).
+        Renderer(folder, speaker.as_voice).render_all(args.locale, progress=progress_bar(unit="tracks"))
+        env = {**os.environ, "NRC_AUDIO_BASE_URL": LOCAL_BASE_URL, "NRC_TRACKS_MANIFEST": str(folder / MANIFEST_NAME)}
+        return run_chat(_conversation(args, env), speaker=speaker, tracks=folder)
 
 
 def cmd_say(args: argparse.Namespace) -> int:
