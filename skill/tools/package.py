@@ -1,8 +1,10 @@
 """Build the AWS Lambda deployment package: ``build/lambda.zip``.
 
 The zip holds ``lambda_function.py`` at its root, the ``skill`` package without what only a laptop
-needs (``skill/local``, ``skill/tools``), and the dependencies from ``lambda/requirements.txt``
-installed by pip for the Lambda runtime (Python 3.12), not for the machine running the build.
+needs (``skill/local``, ``skill/tools``), the routine tracks' manifest when the track build has
+written one (``build/tracks/manifest.json``, packaged as ``tracks/manifest.json``), and the
+dependencies from ``lambda/requirements.txt`` installed by pip for the Lambda runtime (Python
+3.12), not for the machine running the build.
 
 ``--arch any`` (the default) takes pure-Python wheels only, so one zip runs on x86_64 and arm64
 alike; ``--arch x86_64`` or ``arm64`` allows compiled wheels for that architecture (the template's
@@ -17,7 +19,7 @@ under ``build/lambda-deps/`` by a hash of everything that decides them; pip's do
 ``build/pip-cache/``.
 
 Usage: python -m skill.tools.package [--arch any|x86_64|arm64] [--python-version 3.12] [--bundle-boto3]
-                                     [--compile-with python3.12]
+                                     [--compile-with python3.12] [--tracks build/tracks]
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from skill.routine.tracks import MANIFEST_NAME
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_DIR = ROOT / "build"
 DEFAULT_OUTPUT = BUILD_DIR / "lambda.zip"
 DEFAULT_REQUIREMENTS = ROOT / "lambda" / "requirements.txt"
 ENTRY_POINT = ROOT / "lambda" / "lambda_function.py"
 PACKAGE_DIR = ROOT / "skill"
+TRACKS_DIR = BUILD_DIR / "tracks"  # where python -m skill.tools.tracks writes
+TRACKS_ENTRY = f"tracks/{MANIFEST_NAME}"  # the template's NRC_TRACKS_MANIFEST is /var/task/ + this
 PYTHON_VERSION = "3.12"
 PLATFORMS = {"any": "any", "x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 EXCLUDED_PACKAGE_DIRS = frozenset({"local", "tools"})  # directly under skill/: laptop-only code
@@ -150,9 +156,15 @@ def runtime_provided_files(deps: Path) -> set[Path]:
     return files
 
 
-def package_entries(deps: Path, bundle_boto3: bool = False) -> dict[str, Path]:
-    """Archive name -> source file, for everything the Lambda function needs at run time."""
+def package_entries(deps: Path, bundle_boto3: bool = False, tracks: Path | None = None) -> dict[str, Path]:
+    """Archive name -> source file, for everything the Lambda function needs at run time.
+
+    ``tracks`` is the track build's folder: its manifest is packaged when there is one, so the skill
+    offers long-form playback exactly for the tracks that were rendered (and uploaded with it).
+    """
     entries: dict[str, Path] = {ENTRY_POINT.name: ENTRY_POINT}
+    if tracks is not None and (tracks / MANIFEST_NAME).is_file():
+        entries[TRACKS_ENTRY] = tracks / MANIFEST_NAME
     for path in _walk(PACKAGE_DIR, EXCLUDED_PACKAGE_DIRS):
         entries[f"skill/{path.relative_to(PACKAGE_DIR).as_posix()}"] = path
     left_out = set() if bundle_boto3 else runtime_provided_files(deps)
@@ -209,12 +221,12 @@ def write_zip(entries: dict[str, Path], output: Path) -> None:
 
 def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMENTS, arch: str = "any",
           python_version: str = PYTHON_VERSION, bundle_boto3: bool = False, refresh: bool = False,
-          compile_with: str | None = None, offline: bool = False) -> Path:
+          compile_with: str | None = None, offline: bool = False, tracks: Path | None = TRACKS_DIR) -> Path:
     if offline:
         deps = copy_installed_dependencies(requirements)
     else:
         deps = install_dependencies(requirements, arch, python_version, refresh)
-    entries = package_entries(deps, bundle_boto3)
+    entries = package_entries(deps, bundle_boto3, tracks)
     if compile_with:
         entries.update(compile_bytecode(entries, compile_with, python_version))
     write_zip(entries, output)
@@ -235,10 +247,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="copy the dependencies installed in this Python instead of downloading them")
     parser.add_argument("--compile-with", metavar="PYTHON",
                         help="add bytecode made by this interpreter (must be the runtime's Python version)")
+    parser.add_argument("--tracks", type=Path, default=TRACKS_DIR,
+                        help="the track build's folder: its manifest.json is packaged if there is one")
     args = parser.parse_args(argv)
     try:
         output = build(args.output, args.requirements, args.arch, args.python_version, args.bundle_boto3, args.refresh,
-                       args.compile_with, offline=args.offline)
+                       args.compile_with, offline=args.offline, tracks=args.tracks)
     except subprocess.CalledProcessError as error:
         print(f"{error.cmd[0]} failed (exit {error.returncode}); with --arch any every dependency needs a "
               "pure-Python wheel", file=sys.stderr)

@@ -10,7 +10,8 @@ samples. Amazon Polly (``skill.tools.track_aws``) renders the tracks for AWS; th
 (``skill.local.speaker.Speaker.as_voice``) renders them for the laptop.
 
 Usage: python -m skill.tools.tracks [--engine polly|local] [--out build/tracks] [--bucket NAME]
-                                    [--locale en-US ...] [--routine full ...] [--upload-only]
+                                    [--locale en-US ...] [--routine full ...] [--pace normal ...]
+                                    [--upload-only]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from skill.content import available_locales, load
 from skill.local import audio
 from skill.routine.compose import Composer, Style
-from skill.routine.tracks import Catalog, Track
+from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
 from skill.speech.plan import PACE_ORDER, Plan, Segment, Silence, Speech
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -235,11 +236,15 @@ def render_catalog(voice_for: Callable[[str], Voice], out: Path = DEFAULT_OUT, l
                    report: Callable[[str], None] | None = None) -> Catalog:
     """Every routine x pace x locale asked for (all by default), rendered into ``out`` with its manifest.
 
-    ``voice_for(locale)`` picks the engine for a locale. The manifest is written last, so a build
-    that fails part way never leaves a manifest naming audio that does not exist.
+    ``voice_for(locale)`` picks the engine for a locale. Tracks an earlier build left in ``out``
+    and this one did not render stay in the manifest, so a build of one locale keeps the others.
+    The manifest is removed first and written last: a build that fails part way leaves none, rather
+    than one whose timelines no longer match the audio beside it.
     """
-    tracks: dict[tuple[str, str, str], Track] = {}
-    engines: list[str] = []
+    earlier = load_catalog(out)
+    (out / MANIFEST_NAME).unlink(missing_ok=True)
+    tracks = dict(earlier.tracks)
+    engines = [e for e in earlier.engine.split(", ") if e]
     wanted = tuple(routines)
     for locale in tuple(locales) or available_locales():
         voice = voice_for(locale)
@@ -264,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region", help="AWS region for Polly and S3 (default: the AWS configuration's)")
     parser.add_argument("--locale", action="append", default=[], help="render only this locale (repeatable)")
     parser.add_argument("--routine", action="append", default=[], help="render only this routine (repeatable)")
+    parser.add_argument("--pace", action="append", choices=PACE_ORDER, default=[],
+                        help="render only this pace (repeatable)")
     parser.add_argument("--upload-only", action="store_true", help="upload what --out already holds; render nothing")
     args = parser.parse_args(argv)
     if args.upload_only and not args.bucket:
@@ -278,8 +285,9 @@ def main(argv: list[str] | None = None) -> int:
 
             voice = shared_speaker(realtime=False).as_voice()
             voice_for = lambda _locale: voice  # noqa: E731 - one local voice speaks every locale
-        catalog = render_catalog(voice_for, args.out, args.locale, args.routine, report=print)
-        print(f"{len(catalog.tracks)} tracks and {args.out / 'manifest.json'} ({catalog.engine})")
+        catalog = render_catalog(voice_for, args.out, args.locale, args.routine, args.pace or PACE_ORDER, report=print)
+        count = len(catalog.tracks)
+        print(f"{count} track{'' if count == 1 else 's'} and {args.out / MANIFEST_NAME} ({catalog.engine})")
     if args.bucket:
         from skill.tools.track_aws import upload
 

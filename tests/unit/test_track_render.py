@@ -6,6 +6,8 @@ silence (as real engines do), so every difference between the audio and the plan
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from array import array
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from skill.tools.tracks import (
     mp3_info,
     render_catalog,
     render_parts,
+    render_track,
     routine_parts,
 )
 
@@ -35,8 +38,9 @@ PADDING = 0.3  # seconds of silence the fake engine puts on each side of its spe
 
 
 def tone(seconds: float, rate: int = RATE) -> array:
-    """A loud square wave: never mistaken for silence."""
-    return array("h", [3000, -3000] * (round(seconds * rate) // 2))
+    """A loud 400 Hz square wave (in the band an MP3 keeps): never mistaken for silence."""
+    count = round(seconds * rate)
+    return array("h", [3000 if (i * 400 * 2 // rate) % 2 else -3000 for i in range(count)])
 
 
 def spoken_seconds(speech: Speech) -> float:
@@ -150,3 +154,29 @@ def test_a_catalog_build_writes_every_pace_and_a_manifest_that_loads(tmp_path: P
     assert len(seen) == 3
     slower, normal, faster = (catalog.get("en-GB", "quick", p) for p in ("slower", "normal", "faster"))
     assert slower.duration_ms > normal.duration_ms > faster.duration_ms
+    # A later build of another locale keeps these tracks in the manifest.
+    other = Voice("other", RATE, padded_speech)
+    both = render_catalog(lambda locale: other, tmp_path, ["en-AU"], ["quick"], ["normal"])
+    assert set(both.tracks) == {*catalog.tracks, ("en-AU", "quick", "normal")}
+    assert both.engine == "fake, other" and load_catalog(tmp_path) == both
+
+
+def sox_decodes_mp3() -> bool:
+    if shutil.which("sox") is None:
+        return False
+    return "mp3" in subprocess.run(["sox", "--help-format", "mp3"], capture_output=True, text=True).stdout.lower()
+
+
+@pytest.mark.skipif(not sox_decodes_mp3(), reason="sox cannot decode MP3 here (Debian: libsox-fmt-mp3)")
+def test_the_decoded_mp3_has_every_planned_silence_where_the_timeline_puts_it(tmp_path: Path) -> None:
+    """An independent decoder (sox with libmad) reads the MP3: encoder delay and padding move nothing."""
+    track, rendering = render_track("en-US", "quick", "normal", FAKE, tmp_path)
+    wav = tmp_path / "decoded.wav"
+    subprocess.run(["sox", str(tmp_path / track.file_name), "-r", str(RATE), str(wav)], check=True, timeout=120)
+    assert audio.duration(wav) == pytest.approx(rendering.seconds, abs=0.1)
+    runs = audio.silent_runs(wav, min_seconds=0.5)
+    planned = [(p.start / RATE, p.length / RATE) for p in rendering.placed if isinstance(p.segment, Silence)]
+    assert len(runs) == len(planned)
+    for (start, length), (want_start, want_length) in zip(runs, planned, strict=True):
+        assert start == pytest.approx(want_start, abs=0.05)
+        assert length == pytest.approx(want_length, abs=0.05)
