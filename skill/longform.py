@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from skill.coach import Coach, Turn
 from skill.player import AudioCommand, Play, PlayerState, Stop
 from skill.profile import Profile, TrackPlace, Unfinished
-from skill.routine.tracks import EMPTY, Catalog, Track
+from skill.routine.tracks import EMPTY, Catalog, Track, parse_token
 from skill.speech.plan import Plan
 from skill.text import number_words
 
@@ -56,9 +56,10 @@ class LongFormCoach(Coach):
     def _in_player(self, *, live_only: bool = True) -> tuple[Track, int] | None:
         """The track in the player and the offset it is at (clamped to the track), if it is ours.
 
-        The player's own offset wins; a player that gives none falls back to the saved place."""
+        The player's own offset wins; a player that gives none falls back to the saved place. A routine
+        running in chunks in this session (no track at this pace, say) wins over an old track in the player."""
         player = self.player
-        if player is None or (live_only and not player.live):
+        if player is None or (live_only and not player.live) or self.routine is not None:
             return None
         track = self._ours(player.token)
         if track is None:
@@ -77,8 +78,10 @@ class LongFormCoach(Coach):
                        unfinished=Unfinished(track.routine, track.step_at(offset), now))
 
     def _same_sitting(self, track: Track) -> bool:
+        """Whether this routine's place was saved within the sitting (at whatever pace)."""
         place = self.profile.place
-        return place is not None and place.token.split(":")[:3] == track.token.split(":")[:3] \
+        placed = parse_token(place.token) if place is not None else None
+        return place is not None and placed is not None and placed[:2] == (track.locale, track.routine) \
             and 0 <= self.now - place.when <= SITTING_SECONDS
 
     def _place_words(self, track: Track, offset_ms: int) -> dict[str, str]:

@@ -19,6 +19,12 @@ def check_response(request: dict[str, Any], envelope: dict[str, Any]) -> None:
     if request_type == "SessionEndedRequest":
         assert not response.get("outputSpeech"), "no speech may answer SessionEndedRequest"
         return
+    for directive in response.get("directives") or []:
+        if directive.get("type") == "AudioPlayer.Play":
+            check_play(directive)
+    if request_type.startswith(("AudioPlayer.", "PlaybackController.")):
+        check_player_reply(envelope)
+        return
     speech = response.get("outputSpeech")
     directives = [d for d in response.get("directives") or [] if d.get("type") == APLA_DIRECTIVE_TYPE]
     assert speech or directives, "every response must say something"
@@ -45,6 +51,26 @@ def check_response(request: dict[str, Any], envelope: dict[str, Any]) -> None:
     plays_steps = re.search(r"\bStep [a-z ]+ of [a-z ]+:", plan_from_response(envelope).text())
     if answered or plays_steps:
         assert response.get("card"), "an answer or a routine part comes with a card for the Alexa app"
+
+
+def check_player_reply(envelope: dict[str, Any]) -> None:
+    """An AudioPlayer or PlaybackController request gets no speech, card, reprompt or session: at most
+    player directives."""
+    response = envelope.get("response") or {}
+    assert not {"outputSpeech", "reprompt", "card", "shouldEndSession"} & set(response), response
+    assert "sessionAttributes" not in envelope or not envelope["sessionAttributes"]
+    assert all(d["type"].startswith("AudioPlayer.") for d in response.get("directives") or [])
+
+
+def check_play(directive: dict[str, Any]) -> None:
+    """A Play Alexa accepts: replaces the queue, an HTTPS URL (loopback HTTP for the simulator), a token
+    within 1024 characters and a whole, non-negative offset."""
+    assert directive["playBehavior"] == "REPLACE_ALL"
+    stream = directive["audioItem"]["stream"]
+    assert stream["url"].startswith(("https://", "http://127.0.0.1")), stream["url"]
+    assert 0 < len(stream["token"]) <= 1024
+    offset = stream.get("offsetInMilliseconds", 0)
+    assert isinstance(offset, int) and offset >= 0
 
 
 def check_apla(document: dict[str, Any]) -> None:

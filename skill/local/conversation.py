@@ -63,8 +63,7 @@ class Conversation:
         # Where this client's player was in the last response when the next request is sent; a
         # client without it is placed by time, as Alexa places a spoken interruption.
         self.heard = heard
-        # An AudioPlayer device's player state (``envelopes.player_state``), sent as context.AudioPlayer
-        # with every request; ``None``: this client is no AudioPlayer device.
+        # A device with an audio player reports its state (context.AudioPlayer) with every request.
         self.player = player
 
     def request(self, request: dict[str, Any], match: Match | None = None) -> Exchange:
@@ -84,8 +83,8 @@ class Conversation:
     def device_event(self, request: dict[str, Any]) -> Exchange:
         """An AudioPlayer or PlaybackController request from this device's player: outside any session,
         so the conversation's session is left as it is."""
-        player = self.player() if self.player else envelopes.player_state()
-        body = envelopes.device_event(request, player, self.locale, self.user_id)
+        player = self.player() if self.player else envelopes.player_context()
+        body = envelopes.sessionless(request, player, self.user_id, self.locale)
         return Exchange(Match(request["type"], how="device"), body, self.send(body))
 
     def launch(self) -> Exchange:

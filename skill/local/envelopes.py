@@ -31,57 +31,59 @@ def new_session(user_id: str = LOCAL_USER_ID, application_id: str = APPLICATION_
 
 
 def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: str = "en-US",
-             apla: bool = True, heard: float | None = None,
-             player: dict[str, Any] | None = None) -> dict[str, Any]:
+             apla: bool = True, heard: float | None = None, player: dict[str, Any] | None = None) -> dict[str, Any]:
     """Wrap ``request`` with context (and the session, when there is one) as Alexa does.
 
     ``heard``: seconds of the last response this client's player had played (``inf``: all of it,
     as for a text client with no audio); ``None`` leaves the skill to place the request by time.
-    ``player``: this client is an AudioPlayer device, and this is its state (:func:`player_state`);
-    a device with no track loaded still reports ``heard`` for the last spoken response.
+    ``player``: the device has an audio player, in this state (``context.AudioPlayer``, see
+    :func:`player_context`). A track in the player wins over ``heard``: in long-form mode the skill
+    places every command by the track's offset; a device with no track still says what it heard.
     """
     session = session or new_session()
-    body = _device_envelope(request, session["application"]["applicationId"], session["user"]["userId"], locale,
-                            apla, player)
-    body["session"] = session
-    if heard is not None and not (player or {}).get("token"):
-        finished = heard == float("inf")
-        body["context"]["AudioPlayer"] = player_state(HEARD_TOKEN, 0 if finished else max(0, int(heard * 1000)),
-                                                      "FINISHED" if finished else "PLAYING")
-    return body
-
-
-def device_event(request: dict[str, Any], player: dict[str, Any], locale: str = "en-US",
-                 user_id: str = LOCAL_USER_ID, application_id: str = APPLICATION_ID) -> dict[str, Any]:
-    """An ``AudioPlayer.*`` or ``PlaybackController.*`` request: Alexa sends these with no session."""
-    return _device_envelope(request, application_id, user_id, locale, True, player)
-
-
-def _device_envelope(request: dict[str, Any], application_id: str, user_id: str, locale: str, apla: bool,
-                     player: dict[str, Any] | None) -> dict[str, Any]:
     request = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": _now(), "locale": locale,
                **request}
     interfaces: dict[str, Any] = {"Alexa.Presentation.APLA": {}} if apla else {}
     if player is not None:
         interfaces["AudioPlayer"] = {}
-    context: dict[str, Any] = {
-        "System": {
-            "application": {"applicationId": application_id},
-            "user": {"userId": user_id},
-            "device": {"deviceId": "amzn1.ask.device.LOCAL", "supportedInterfaces": interfaces},
-            "apiEndpoint": "https://api.amazonalexa.com",
-        }
+    body: dict[str, Any] = {
+        "version": "1.0",
+        "context": {
+            "System": {
+                "application": dict(session["application"]),
+                "user": dict(session["user"]),
+                "device": {"deviceId": "amzn1.ask.device.LOCAL", "supportedInterfaces": interfaces},
+                "apiEndpoint": "https://api.amazonalexa.com",
+            }
+        },
+        "session": session,
+        "request": request,
     }
-    if player is not None:
-        context["AudioPlayer"] = dict(player)
-    return {"version": "1.0", "context": context, "request": request}
+    if heard is not None and not (player or {}).get("token"):
+        finished = heard == float("inf")
+        body["context"]["AudioPlayer"] = {"token": HEARD_TOKEN, "playerActivity": "FINISHED" if finished else "PLAYING",
+                                          "offsetInMilliseconds": 0 if finished else max(0, int(heard * 1000))}
+    elif player:
+        body["context"]["AudioPlayer"] = dict(player)
+    return body
+
+
+def sessionless(request: dict[str, Any], player: dict[str, Any], user_id: str = LOCAL_USER_ID,
+                locale: str = "en-US") -> dict[str, Any]:
+    """An envelope with no session, as Alexa sends AudioPlayer and PlaybackController requests."""
+    body = envelope(request, new_session(user_id), locale, apla=False, player=player)
+    del body["session"]
+    return body
 
 
 PLAYER_ACTIVITIES = ("IDLE", "PLAYING", "PAUSED", "STOPPED", "FINISHED", "BUFFER_UNDERRUN")
+AUDIO_PLAYER_EVENTS = ("PlaybackStarted", "PlaybackNearlyFinished", "PlaybackFinished", "PlaybackStopped",
+                       "PlaybackFailed")
+PLAYBACK_COMMANDS = ("Play", "Pause", "Next", "Previous")
 
 
-def player_state(token: str | None = None, offset_ms: int = 0, activity: str = "IDLE") -> dict[str, Any]:
-    """``context.AudioPlayer`` as a device reports it; an idle player with nothing loaded has no token."""
+def player_context(token: str | None = None, offset_ms: int = 0, activity: str = "IDLE") -> dict[str, Any]:
+    """``context.AudioPlayer``: an idle player says only its activity."""
     if activity not in PLAYER_ACTIVITIES:
         raise ValueError(f"unknown player activity {activity!r}")
     if token is None:
@@ -89,28 +91,24 @@ def player_state(token: str | None = None, offset_ms: int = 0, activity: str = "
     return {"token": token, "offsetInMilliseconds": max(0, int(offset_ms)), "playerActivity": activity}
 
 
-AUDIO_PLAYER_EVENTS = ("PlaybackStarted", "PlaybackNearlyFinished", "PlaybackFinished", "PlaybackStopped",
-                       "PlaybackFailed")
-PLAYBACK_COMMANDS = ("PlayCommandIssued", "PauseCommandIssued", "NextCommandIssued", "PreviousCommandIssued")
-
-
 def audio_player_request(event: str, token: str, offset_ms: int, error: str = "") -> dict[str, Any]:
-    """``AudioPlayer.<event>`` for the stream ``token`` at ``offset_ms``; a failure says why in ``error``."""
+    """``AudioPlayer.<event>`` (PlaybackStarted, PlaybackStopped...), carrying the stream's token and
+    offset; a failure says why in ``error``."""
     if event not in AUDIO_PLAYER_EVENTS:
         raise ValueError(f"unknown AudioPlayer event {event!r}")
     request: dict[str, Any] = {"type": f"AudioPlayer.{event}", "token": token,
                                "offsetInMilliseconds": max(0, int(offset_ms))}
     if event == "PlaybackFailed":
-        request["error"] = {"type": "MEDIA_ERROR_UNKNOWN", "message": error or "The track could not be played."}
-        request["currentPlaybackState"] = player_state(token, offset_ms, "STOPPED")
+        request["error"] = {"type": "MEDIA_ERROR_SERVICE_UNAVAILABLE", "message": error or "stream unavailable"}
+        request["currentPlaybackState"] = player_context(token, offset_ms, "STOPPED")
     return request
 
 
 def playback_controller_request(command: str) -> dict[str, Any]:
-    """``PlaybackController.<command>``: a device's own transport button (play, pause, next, previous)."""
+    """``PlaybackController.<command>CommandIssued``: a button on the device (Play, Pause, Next, Previous)."""
     if command not in PLAYBACK_COMMANDS:
         raise ValueError(f"unknown PlaybackController command {command!r}")
-    return {"type": f"PlaybackController.{command}"}
+    return {"type": f"PlaybackController.{command}CommandIssued"}
 
 
 def launch_request() -> dict[str, Any]:

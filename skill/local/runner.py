@@ -71,7 +71,7 @@ class Runner:
             self.conversation.heard = lambda: heard
             self._interrupt()
             if self.device is not None:
-                self.device.duck()
+                self.device.interrupt()
             exchange = send()
             print_exchange(exchange, self.out)
             self._play(exchange, self._after_speech(exchange.response))
@@ -79,10 +79,12 @@ class Runner:
 
     def _after_speech(self, response: dict[str, Any]) -> Callable[[], None] | None:
         """What the device does once the answer is spoken: start a new track, or carry on with the
-        one the typing interrupted when the answer left the player alone."""
+        one the typing interrupted when the reply had nothing to say and no player directive."""
         if self.device is None:
             return None
-        return self.device.apply(response) or self.device.unduck
+        pending = self.device.apply(response)
+        silent = not (response.get("response") or {}).get("outputSpeech")
+        return pending or (self.device.carry_on if silent else None)
 
     def _report(self, request: dict[str, Any]) -> None:
         """An AudioPlayer event from the device, to the skill; its answer's directives go back to the device."""

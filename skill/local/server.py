@@ -213,14 +213,14 @@ def _player_input(value: Any) -> dict[str, Any] | None:
         raise BadInput(message)
     if activity not in envelopes.PLAYER_ACTIVITIES:
         raise BadInput(message)
-    return envelopes.player_state(token, offset, activity)
+    return envelopes.player_context(token, offset, activity)
 
 
 def _device_request(payload: Any) -> tuple[dict[str, Any], dict[str, Any], str]:
     """(request, player state, locale) from a /simulate/event body: an AudioPlayer event or a transport button."""
     if not isinstance(payload, dict):
         raise BadInput("The body must be a JSON object with 'event' or 'command', 'player' and 'locale'.")
-    player = _player_input(payload.get("player")) or envelopes.player_state()
+    player = _player_input(payload.get("player")) or envelopes.player_context()
     locale = _locale_input(payload)
     event, command = payload.get("event"), payload.get("command")
     if command is not None:

@@ -136,14 +136,15 @@ class LocalPlayer:
         self.activity = "IDLE"
         self._stream: Stream | None = None
         self._offset = 0.0  # the position when nothing is playing
+        self._interrupted = False  # stopped because the person spoke, not by the skill
 
     def state(self) -> dict[str, Any]:
         """``context.AudioPlayer``: the stream's real position, never the time since a response."""
         with self._lock:
             if self.token is None:
-                return envelopes.player_state(activity=self.activity)
+                return envelopes.player_context(activity=self.activity)
             position = self._stream.position if self._stream is not None else self._offset
-            return envelopes.player_state(self.token, round(position * 1000), self.activity)
+            return envelopes.player_context(self.token, round(position * 1000), self.activity)
 
     def apply(self, response: dict[str, Any]) -> Callable[[], None] | None:
         """Act on a response's AudioPlayer directives now, except starting a new stream: that is
@@ -162,6 +163,8 @@ class LocalPlayer:
                                                 and directive.get("clearBehavior") == "CLEAR_ALL"):
                 handled = True
                 self.stop_now()
+        if handled:
+            self._interrupted = False
         return pending if pending is not None else ((lambda: None) if handled else None)
 
     def _starter(self, stream: dict[str, Any]) -> Callable[[], None]:
@@ -198,16 +201,18 @@ class LocalPlayer:
             self._report(envelopes.audio_player_request("PlaybackStopped", self.token or "",
                                                         round(self._offset * 1000)))
 
-    def duck(self) -> None:
-        """Silence the stream while a typed request is handled, keeping its place (the wake word does this)."""
+    def interrupt(self) -> None:
+        """Speaking to the skill stops the stream first, as on an Echo (``PlaybackStopped``)."""
         with self._lock:
-            self._halt()
+            self._interrupted = self.activity == "PLAYING"
+            self.stop_now()
 
-    def unduck(self) -> None:
-        """Carry on after an answer that left the player alone."""
+    def carry_on(self) -> None:
+        """After a reply with nothing to say and no player directive, the interrupted stream plays on."""
         with self._lock:
-            if self.activity == "PLAYING" and self._stream is None:
+            if self._interrupted and self.activity == "STOPPED":
                 self._begin()
+            self._interrupted = False
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the stream playing now to end; ``False`` if ``timeout`` passed first."""

@@ -96,7 +96,7 @@ def test_privacy_category_and_interfaces(manifest: dict[str, Any]) -> None:
     assert manifest["publishingInformation"]["category"] == "HEALTH_AND_FITNESS"
     interfaces = manifest["apis"]["custom"]["interfaces"]
     assert [i["type"] for i in interfaces] == ["ALEXA_PRESENTATION_APLA", "CAN_FULFILL_INTENT_REQUEST",
-                                               "ALEXA_PRESENTATION_APL"]
+                                               "ALEXA_PRESENTATION_APL", "AUDIO_PLAYER"]  # long-form routines
     assert {v["mode"] for v in interfaces[2]["supportedViewports"]} == {"HUB"}  # Echo Show screens
     assert manifest["apis"]["custom"]["endpoint"]["uri"] == "{{LAMBDA_ARN}}"  # filled by skill_package
 

@@ -98,7 +98,7 @@ def test_full_routine_plays_as_one_track_pauses_by_the_player_and_resumes_at_tha
     assert play["type"] == "AudioPlayer.Play" and play["audioItem"]["stream"]["token"] == track.token
     assert reply["request"]["context"]["System"]["device"]["supportedInterfaces"]["AudioPlayer"] == {}
     finish_the_answer(page)
-    wait_note(page, "Player: PlaybackStarted")
+    wait_note(page, "Player: AudioPlayer.PlaybackStarted")
 
     # Step four, five seconds in: the page follows the track's own timeline.
     target = track.start_of(3) / 1000 + 5.0
@@ -108,7 +108,7 @@ def test_full_routine_plays_as_one_track_pauses_by_the_player_and_resumes_at_tha
     assert page.evaluate(CHECK_PAGE_JS) == {"unnamed": [], "noAlt": [], "low": [], "overflow": 0}
 
     page.locator("#pause-resume").click()  # the device's own pause button: PlaybackController
-    wait_note(page, "Player: PlaybackStopped")
+    wait_note(page, "Player: AudioPlayer.PlaybackStopped")
     stopped_at = page.evaluate(f"{TRACK}.currentTime")
     assert page.evaluate(f"{TRACK}.paused")
     place = saved_profile(served["db"]).place
@@ -132,6 +132,6 @@ def test_full_routine_plays_as_one_track_pauses_by_the_player_and_resumes_at_tha
 
     # To the end without a single "continue": the player reports the finish, the skill records it.
     page.evaluate(f"() => {{ {TRACK}.currentTime = {TRACK}.duration - 1; }}")
-    wait_note(page, "Player: PlaybackFinished")  # noted once the skill has answered the event
+    wait_note(page, "Player: AudioPlayer.PlaybackFinished")  # noted once the skill has answered the event
     assert saved_profile(served["db"]).completed == {"full": 1}
     assert saved_profile(served["db"]).place is None

@@ -6,11 +6,16 @@
 //   {"launch": true}                      a LaunchRequest
 //   {"utter": "how hard should i press"}  matched by virtual-alexa against the interaction model
 //   {"intend": "AMAZON.HelpIntent", "slots": {"name": "value"}}
+//   {"offset": 50000}                     the stream playing has reached this millisecond
+//   {"event": "nearlyFinished"}           the player reports: nearlyFinished or finished
 // virtual-alexa treats any utterance containing ask/open/launch/talk to/tell as a launch, whatever
 // follows, so such an utter step is refused here: send it as intend or launch instead.
 // Every request gets the APL-A interface (as a current Echo would) and a timeout, which
-// virtual-alexa lacks. Output: one JSON object {"results": [...], "error": null | "..."}, where each
-// result holds the step, the request sent and the response received. Stops at the first failure.
+// virtual-alexa lacks. Its device has an audio player: a Play directive starts a stream (PlaybackStarted),
+// an intent while it plays stops it first (PlaybackStopped). Output: one JSON object
+// {"results": [...], "error": null | "..."}, where each result holds the step, the request sent and the
+// response received, every exchange the step caused (player events included) and the player's state
+// after it. Stops at the first failure.
 "use strict";
 
 const fs = require("fs");
@@ -27,6 +32,14 @@ function withTimeout(promise, ms, what) {
 }
 
 function send(alexa, step) {
+  const player = alexa.audioPlayer();
+  if (typeof step.offset === "number") {
+    if (!player.isPlaying()) throw new Error("offset: nothing is playing");
+    player.playbackOffset(step.offset);
+    return Promise.resolve(null);
+  }
+  if (step.event === "nearlyFinished") return player.playbackNearlyFinished();
+  if (step.event === "finished") return player.playbackFinished();
   if (step.launch) return alexa.launch();
   if (typeof step.intend === "string") return alexa.intend(step.intend, step.slots || {});
   if (typeof step.utter === "string") {
@@ -47,18 +60,34 @@ async function main() {
 
   const alexa = VirtualAlexa.Builder().interactionModelFile(modelFile).skillURL(url).create();
   let lastRequest = null;
+  let exchanges = [];
   alexa.filter((request) => {
     request.context.System.device.supportedInterfaces["Alexa.Presentation.APLA"] = {};
-    lastRequest = JSON.parse(JSON.stringify(request));
+    if (!request.request.type.startsWith("AudioPlayer.")) lastRequest = JSON.parse(JSON.stringify(request));
   });
+  const interactor = alexa._interactor; // every request and response, the player's events included
+  const invoke = interactor.invoke.bind(interactor);
+  interactor.invoke = async (request) => {
+    const response = await invoke(request);
+    exchanges.push(JSON.parse(JSON.stringify({ request, response })));
+    return response;
+  };
+  const playerState = () => {
+    const player = alexa.audioPlayer();
+    const playing = player.playing();
+    return { activity: ["BUFFER_UNDERRUN", "FINISHED", "IDLE", "PLAYING", "PAUSED", "STOPPED"][player.playerActivity()],
+      token: playing ? playing.stream.token : null, offset: playing ? playing.stream.offsetInMilliseconds : null };
+  };
 
   const results = [];
   for (const step of steps) {
     lastRequest = null;
+    exchanges = [];
     try {
       const response = await withTimeout(Promise.resolve().then(() => send(alexa, step)), timeoutMs,
         JSON.stringify(step));
-      results.push({ step, request: lastRequest, response: JSON.parse(JSON.stringify(response)) });
+      results.push({ step, request: lastRequest, response: response ? JSON.parse(JSON.stringify(response)) : null,
+        exchanges, player: playerState() });
     } catch (error) {
       return { results, error: `${JSON.stringify(step)}: ${error && error.message ? error.message : error}` };
     }

@@ -57,8 +57,8 @@ def serialized(body: dict[str, Any]) -> Any:
 
 
 def test_an_audio_player_event_has_no_session_and_reads_as_the_sdks_own_request() -> None:
-    player = envelopes.player_state(TOKEN, 61_234, "PLAYING")
-    body = envelopes.device_event(envelopes.audio_player_request("PlaybackStarted", TOKEN, 61_234), player)
+    player = envelopes.player_context(TOKEN, 61_234, "PLAYING")
+    body = envelopes.sessionless(envelopes.audio_player_request("PlaybackStarted", TOKEN, 61_234), player)
     assert "session" not in body
     assert body["context"]["AudioPlayer"] == {"token": TOKEN, "offsetInMilliseconds": 61_234,
                                               "playerActivity": "PLAYING"}
@@ -71,27 +71,27 @@ def test_an_audio_player_event_has_no_session_and_reads_as_the_sdks_own_request(
 
 def test_a_failure_says_why_and_where_and_buttons_are_playback_controller_requests() -> None:
     failed = envelopes.audio_player_request("PlaybackFailed", TOKEN, 5_000, "media error 4")
-    parsed = serialized(envelopes.device_event(failed, envelopes.player_state(TOKEN, 5_000, "STOPPED")))
+    parsed = serialized(envelopes.sessionless(failed, envelopes.player_context(TOKEN, 5_000, "STOPPED")))
     assert parsed.request.error.message == "media error 4"
     assert parsed.request.current_playback_state.offset_in_milliseconds == 5_000
-    button = serialized(envelopes.device_event(envelopes.playback_controller_request("NextCommandIssued"),
-                                               envelopes.player_state(TOKEN, 1, "PLAYING")))
+    button = serialized(envelopes.sessionless(envelopes.playback_controller_request("Next"),
+                                               envelopes.player_context(TOKEN, 1, "PLAYING")))
     assert type(button.request).__name__ == "NextCommandIssuedRequest"
     with pytest.raises(ValueError):
         envelopes.audio_player_request("PlaybackPaused", TOKEN, 0)
     with pytest.raises(ValueError):
-        envelopes.playback_controller_request("ShuffleCommandIssued")
+        envelopes.playback_controller_request("Shuffle")
     with pytest.raises(ValueError):
-        envelopes.player_state(TOKEN, 0, "DANCING")
+        envelopes.player_context(TOKEN, 0, "DANCING")
 
 
 def test_a_loaded_track_is_the_context_and_an_idle_device_still_says_what_it_heard() -> None:
     playing = envelopes.envelope(envelopes.intent_request("AMAZON.PauseIntent"), None, heard=3.0,
-                                 player=envelopes.player_state(TOKEN, 90_000, "PLAYING"))
+                                 player=envelopes.player_context(TOKEN, 90_000, "PLAYING"))
     assert playing["context"]["AudioPlayer"]["token"] == TOKEN
     assert playing["context"]["AudioPlayer"]["offsetInMilliseconds"] == 90_000
     idle = envelopes.envelope(envelopes.intent_request("AMAZON.PauseIntent"), None, heard=3.0,
-                              player=envelopes.player_state())
+                              player=envelopes.player_context())
     assert idle["context"]["AudioPlayer"] == {"token": HEARD_TOKEN, "offsetInMilliseconds": 3000,
                                               "playerActivity": "PLAYING"}
     assert "AudioPlayer" in idle["context"]["System"]["device"]["supportedInterfaces"]
@@ -200,7 +200,7 @@ def test_tracks_and_events_answer_this_machine_only(rendered: tuple[Path, FakeVo
                                                     path: str) -> None:
     client = device_app(rendered[0], tmp_path / "s.sqlite3")
     assert client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code == 403
-    event = client.post("/simulate/event", json={"command": "PauseCommandIssued"},
+    event = client.post("/simulate/event", json={"command": "Pause"},
                         environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert event.status_code == 403
 
@@ -233,7 +233,7 @@ def test_the_page_starts_the_track_and_its_player_events_save_the_place(rendered
                                                             "playerActivity": "PLAYING"}})
     assert started["request"]["request"]["type"] == "AudioPlayer.PlaybackStarted"
     assert "outputSpeech" not in started["response"]["response"]
-    paused = event({"command": "PauseCommandIssued", "player": {"token": TOKEN, "offsetInMilliseconds": 70_400,
+    paused = event({"command": "Pause", "player": {"token": TOKEN, "offsetInMilliseconds": 70_400,
                                                                 "playerActivity": "PLAYING"}})
     assert paused["response"]["response"]["directives"] == [{"type": "AudioPlayer.Stop"}]
     event({"event": "PlaybackStopped", "player": {"token": TOKEN, "offsetInMilliseconds": 70_450,
@@ -246,12 +246,12 @@ def test_the_page_starts_the_track_and_its_player_events_save_the_place(rendered
      "event"),
     ({"event": "PlaybackStarted"}, "token"),
     ({"command": "Shuffle"}, "command"),
-    ({"command": "PlayCommandIssued", "player": {"token": TOKEN, "offsetInMilliseconds": -1,
+    ({"command": "Play", "player": {"token": TOKEN, "offsetInMilliseconds": -1,
                                                  "playerActivity": "STOPPED"}}, "player"),
-    ({"command": "PlayCommandIssued", "player": {"token": TOKEN, "offsetInMilliseconds": 1.5,
+    ({"command": "Play", "player": {"token": TOKEN, "offsetInMilliseconds": 1.5,
                                                  "playerActivity": "STOPPED"}}, "player"),
-    ({"command": "PlayCommandIssued", "player": {"token": TOKEN, "playerActivity": "ASLEEP"}}, "player"),
-    ({"command": "PlayCommandIssued", "locale": "fr-FR"}, "locale"),
+    ({"command": "Play", "player": {"token": TOKEN, "playerActivity": "ASLEEP"}}, "player"),
+    ({"command": "Play", "locale": "fr-FR"}, "locale"),
     ({"event": "PlaybackFailed", "error": 7, "player": {"token": TOKEN, "offsetInMilliseconds": 0,
                                                         "playerActivity": "STOPPED"}}, "error"),
     ([], "JSON object"),

@@ -93,10 +93,10 @@ def test_a_routine_streams_as_one_track_and_pause_resume_use_its_real_position(d
                                                          "AudioPlayer.PlaybackNearlyFinished"]
 
     streams[0].position = 70.4  # where the speaker has got to
-    paused = runner.say("pause")
+    paused = runner.say("pause")  # speaking stops the track first, where it really was
     assert paused.request["context"]["AudioPlayer"] == {"token": TOKEN, "offsetInMilliseconds": 70_400,
-                                                        "playerActivity": "PLAYING"}
-    assert streams[0].stopped and sent[-1]["request"]["type"] == "AudioPlayer.PlaybackStopped"
+                                                        "playerActivity": "STOPPED"}
+    assert streams[0].stopped and sent[-2]["request"]["type"] == "AudioPlayer.PlaybackStopped"
     assert stored_profile(device["db"]).place.offset_ms == 70_400
     device["speaker"].playbacks[-1].finish()
     assert len(streams) == 1  # paused: nothing starts by itself
@@ -109,7 +109,7 @@ def test_a_routine_streams_as_one_track_and_pause_resume_use_its_real_position(d
     assert runner.wait_idle(0)
 
 
-def test_typing_over_the_track_silences_it_and_it_carries_on_from_the_same_place(device: dict[str, Any]) -> None:
+def test_typing_over_the_track_stops_it_first_and_the_reply_decides_what_plays(device: dict[str, Any]) -> None:
     runner, streams, sent = device["runner"], device["streams"], device["sent"]
     runner.launch()
     device["speaker"].playbacks[-1].finish()
@@ -117,13 +117,19 @@ def test_typing_over_the_track_silences_it_and_it_carries_on_from_the_same_place
     speak(device, "no")
     streams[0].position = 30.0
     progress = speak(device, "how much longer")  # the skill answers and hands the track back at its offset
+    asked = next(b for b in reversed(sent) if b["request"]["type"] == "IntentRequest")
+    stopped = sent[sent.index(asked) - 1]
+    assert stopped["request"] == {**stopped["request"], "type": "AudioPlayer.PlaybackStopped",
+                                  "offsetInMilliseconds": 30_000}  # reported before the question went out
+    assert asked["context"]["AudioPlayer"]["playerActivity"] == "STOPPED"
     assert progress["response"]["directives"][0]["audioItem"]["stream"]["offsetInMilliseconds"] == 30_000
     assert streams[0].stopped and len(streams) == 2 and streams[1].offset == pytest.approx(30.0)
     streams[1].position = 41.0
-    answer = speak(device, "should I use heat or ice")  # a question leaves the player alone
-    assert "directives" not in answer["response"]
+    answer = speak(device, "should I use heat or ice")  # an answer with no directive: the track stays stopped
+    assert "directives" not in answer["response"] and len(streams) == 2
+    assert runner.device.state() == {"token": TOKEN, "offsetInMilliseconds": 41_000, "playerActivity": "STOPPED"}
+    speak(device, "resume")
     assert len(streams) == 3 and streams[2].offset == pytest.approx(41.0)
-    assert sent[-2]["request"]["type"] == "AudioPlayer.PlaybackStarted"
 
 
 def test_a_stream_url_is_a_file_in_the_folder_and_nothing_else(tmp_path: Path) -> None:

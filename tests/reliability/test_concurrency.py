@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from skill.config import SkillConfig
 from skill.local import envelopes
 from skill.persistence import SqliteAdapter
 from skill.persistence.dynamodb import DynamoDbSettings, DynamoDbStore
-from skill.profile import Profile, Unfinished, merge_profiles
+from skill.profile import Profile, TrackPlace, Unfinished, merge_profiles, schema_problem
 from tests.checks import check_response
 from tests.deploy.conftest import REGION, Dynalite
 from tests.reliability.conftest import CONTENT
@@ -114,6 +115,25 @@ def test_a_saved_place_never_moves_back_to_an_older_one() -> None:
     assert merge_profiles(BEFORE, after, newer).unfinished == Unfinished("full", 5, 300)
     older = Profile(True, True, "normal", Unfinished("gentle", 1, 150), {"quick": 1})
     assert merge_profiles(BEFORE, after, older).unfinished == Unfinished("full", 3, 200)
+
+
+def test_a_track_place_never_moves_back_to_an_older_one_either() -> None:
+    # A PlaybackStopped and a PlaybackStarted for one user can overlap: the later place wins.
+    before = replace(BEFORE, place=TrackPlace("nrc-track:en-US:full:normal", 1_000, 100))
+    after = replace(before, place=TrackPlace("nrc-track:en-US:full:normal", 61_250, 200))
+    newer = replace(before, place=TrackPlace("nrc-track:en-US:full:slower", 90_000, 300))
+    assert merge_profiles(before, after, newer).place == newer.place
+    assert merge_profiles(before, after, before).place == after.place
+    assert merge_profiles(before, before.finish("full"), after).place == after.place  # newer than the finish
+    assert merge_profiles(before, before.finish("full"), before).place is None
+
+
+@pytest.mark.parametrize("place", [{"token": 5}, {"token": "t", "offset_ms": -1}, {"token": "t", "offset_ms": 2**60},
+                                   {"token": "x" * 2000}, {"token": "t", "when": "soon"}])
+def test_a_stored_track_place_out_of_bounds_breaks_the_schema(place: dict) -> None:
+    assert schema_problem({"place": place}) == "place out of bounds"
+    good = Profile(place=TrackPlace("nrc-track:en-US:quick:normal", 12_345, 99))
+    assert schema_problem(good.to_dict()) is None and Profile.from_dict(good.to_dict()) == good
 
 
 def test_what_this_request_did_not_change_is_taken_from_the_store() -> None:

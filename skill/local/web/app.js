@@ -203,8 +203,8 @@
     errorBox.textContent = "";
     statusLine.textContent = "Waiting for the answer…";
     addTurn("you", text || "(opens the skill)");
-    if (device) device.duck();
     try {
+      if (device) await device.interrupt();
       const reply = await fetch("/simulate", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
@@ -217,10 +217,10 @@
       addTurn("alexa", data.transcript || "(no speech)");
       if (!session) addNote("Session ended. Anything you say next starts a new one.");
       afterSpeech = null;
-      // A new track starts after the answer's speech; an answer with no player directive lets a
-      // ducked track carry on, as a device does after a question asked over its audio.
+      // A new track starts after the answer's speech; a reply with nothing to say and no player
+      // directive lets the track the person interrupted play on.
       const handled = device && device.apply(data.response, (start) => { afterSpeech = start; });
-      if (device && !handled) afterSpeech = () => device.unduck();
+      if (device && !handled && !data.audio) afterSpeech = () => device.carryOn();
       showRoutine(data.routine, data.audio);
       showJSON(data);
       if (data.audio) {
@@ -258,7 +258,7 @@
   }
 
   function transport(name) {
-    const command = name === "PauseCommandIssued" && !device.playing ? "PlayCommandIssued" : name;
+    const command = name === "Pause" && !device.playing ? "Play" : name;
     errorBox.textContent = "";
     device.command(command).catch((error) => { errorBox.textContent = error.message; });
   }

@@ -12,6 +12,7 @@ function createAudioPlayerDevice(element, hooks) {
   let queue = []; // enqueued streams, played in order when the current one finishes
   let nearlySent = false;
   let startedSent = false;
+  let interrupted = false; // stopped because the person spoke, not by the skill
 
   // context.AudioPlayer, sent with every request: the element's own position, never a wall clock.
   function state() {
@@ -28,7 +29,7 @@ function createAudioPlayerDevice(element, hooks) {
     });
     const data = await reply.json();
     if (!reply.ok) throw new Error(data.message || `The server answered ${reply.status}.`);
-    hooks.onExchange(body.event || body.command, data);
+    hooks.onExchange(data.request.request.type, data);
     apply(data.response, null);
     return data;
   }
@@ -96,6 +97,7 @@ function createAudioPlayerDevice(element, hooks) {
         if (directive.clearBehavior === "CLEAR_ALL") stopNow();
       }
     }
+    if (handled) interrupted = false;
     return handled;
   }
 
@@ -134,9 +136,22 @@ function createAudioPlayerDevice(element, hooks) {
     apply,
     get stream() { return stream; },
     get playing() { return activity === "PLAYING"; },
-    // A spoken or typed request interrupts the stream while it is handled, as the wake word does.
-    duck() { if (activity === "PLAYING") element.pause(); },
-    unduck() { if (activity === "PLAYING" && element.paused) start(); },
+    // Speaking to the skill stops the stream first, as on an Echo (PlaybackStopped, reported before
+    // the request goes out); it plays on only after a reply with nothing to say and no directive.
+    interrupt() {
+      interrupted = activity === "PLAYING";
+      if (!interrupted) return Promise.resolve();
+      element.pause();
+      activity = "STOPPED";
+      return send({ event: "PlaybackStopped" }).catch((error) => hooks.onError(error));
+    },
+    carryOn() {
+      if (interrupted && activity === "STOPPED" && stream) {
+        startedSent = false;
+        start();
+      }
+      interrupted = false;
+    },
     // The device's own transport buttons.
     command(name) { return send({ command: name }); },
   };
