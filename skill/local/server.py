@@ -362,13 +362,14 @@ class _SkillHolder:
     """The skill the routes call. A server that built its own skill builds it again once the local
     tracks are rendered, so the skill's track catalog is read with the tracks in place."""
 
-    def __init__(self, skill: Any, rebuild: Callable[[], Any] | None) -> None:
+    def __init__(self, skill: Any, rebuild: Callable[[], Any] | None, catalog: Catalog) -> None:
         self.skill = skill
         self._rebuild = rebuild
+        self._catalog = catalog  # what the skill was built with
 
-    def tracks_ready(self, _: Catalog) -> None:
-        if self._rebuild is not None:
-            self.skill = self._rebuild()
+    def tracks_ready(self, catalog: Catalog) -> None:
+        if self._rebuild is not None and catalog != self._catalog:
+            self.skill, self._catalog = self._rebuild(), catalog
             logger.info("local tracks rendered: the skill now plays routines as long-form audio")
 
     def send(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -407,24 +408,21 @@ def create_app(
     folder = Path(tracks_dir) if tracks_dir is not None else tracks_dir_from_env(env)
     if audio_base_url and not alexa_only:
         env = {**env, "NRC_AUDIO_BASE_URL": audio_base_url, "NRC_TRACKS_MANIFEST": str(folder / MANIFEST_NAME)}
-    config = SkillConfig.from_env(env)
-    if skill_id:
-        config = replace(config, skill_id=skill_id)
+    skill_env = env
+
+    def configured() -> SkillConfig:  # read again after a render: the manifest has changed
+        fresh = SkillConfig.from_env(skill_env)
+        return replace(fresh, skill_id=skill_id) if skill_id else fresh
+
+    config = configured()
     rebuild: Callable[[], Any] | None = None
     if skill is None:
-        from skill.alexa import build_skill
         from skill.persistence.factory import local_adapter_from_env
 
         store_env = {**env, "NRC_DB_PATH": str(db_path)} if db_path else env
-        adapter = local_adapter_from_env(store_env)
-        skill_env = env
-
-        def rebuild() -> Any:
-            fresh = SkillConfig.from_env(skill_env)
-            return build_skill(adapter, replace(fresh, skill_id=skill_id) if skill_id else fresh)
-
-        skill = build_skill(adapter, config)
-    holder = _SkillHolder(skill, rebuild)
+        rebuild = _skill_factory(local_adapter_from_env(store_env), configured)
+        skill = rebuild()
+    holder = _SkillHolder(skill, rebuild, config.catalog)
     if verify is None:
         verify = not _env_flag(env.get("NRC_NO_VERIFY"))
     if verify and verifier is None:
@@ -488,6 +486,12 @@ def create_app(
             app.extensions["nrc_track_render"] = background  # for whoever must wait for it (tests, tools)
             background.start()
     return app
+
+
+def _skill_factory(adapter: Any, configured: Callable[[], SkillConfig]) -> Callable[[], Any]:
+    from skill.alexa import build_skill
+
+    return lambda: build_skill(adapter, configured())
 
 
 def make_local_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **options: Any) -> Any:
