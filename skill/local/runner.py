@@ -91,9 +91,10 @@ class Runner:
         with self._lock:
             exchange = self.conversation.device_event(request)
             if request["type"] == "AudioPlayer.PlaybackStarted":
-                routine = (parse_token(request["token"]) or ("", "the", ""))[1]
+                named = parse_token(request["token"])
+                what = f"the {named[1]} routine track" if named else "the track"
                 at = request["offsetInMilliseconds"] // 1000
-                self.out.write(f"\n(playing the {routine} routine track from {at // 60}:{at % 60:02d}; "
+                self.out.write(f"\n(playing {what} from {at // 60}:{at % 60:02d}; "
                                "type pause, next, back, repeat, slower or stop)\n")
                 self.out.flush()
             start = self.device.apply(exchange.response) if self.device is not None else None

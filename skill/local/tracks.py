@@ -188,7 +188,10 @@ class Renderer:
             return None
         from skill.visuals.web import step_drawing
 
-        steps = load(track.locale).routines[track.routine].steps
+        routine = load(track.locale).routines.get(track.routine)
+        if routine is None or len(routine.steps) != len(track.steps):  # rendered from other content
+            return None
+        steps = routine.steps
         return {
             "token": track.token, "duration_ms": track.duration_ms,
             "steps": [{"start_ms": start, "number": i + 1, "total": len(steps), "title": steps[i].title,

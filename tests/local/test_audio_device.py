@@ -20,7 +20,7 @@ from skill.local import envelopes, tracks
 from skill.local.server import create_app, make_local_server
 from skill.persistence import SqliteAdapter
 from skill.profile import Profile
-from skill.routine.tracks import MANIFEST_NAME, load_catalog
+from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
 from skill.tools.tracks import Voice
 
 TOKEN = "nrc-track:en-US:quick:normal"
@@ -289,3 +289,12 @@ def test_a_local_server_names_its_own_port_and_renders_then_streams(tmp_path: Pa
         assert url == f"http://127.0.0.1:{server.server_port}/tracks/en-US/quick-normal.wav"
     finally:
         server.server_close()
+
+
+def test_a_timeline_from_other_content_is_not_served(tmp_path: Path) -> None:
+    stale = Track("en-US", "quick", "normal", 90_000, (0,), suffix=".wav")  # the routine has two steps now
+    Catalog({("en-US", "quick", "normal"): stale}).write(tmp_path)
+    (tmp_path / "en-US").mkdir()
+    (tmp_path / "en-US" / "quick-normal.timeline.json").write_text('{"countdowns": []}', encoding="utf-8")
+    response = device_app(tmp_path, tmp_path / "s.sqlite3").get("/tracks/en-US/quick-normal.timeline.json")
+    assert response.status_code == 404
