@@ -16,7 +16,8 @@ from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.content import load
 from skill.intents import HEARD_TOKEN
-from skill.local import envelopes, tracks
+from skill.local import audio, envelopes, tracks
+from skill.local.__main__ import build_parser
 from skill.local.server import create_app, make_local_server
 from skill.persistence import SqliteAdapter
 from skill.profile import Profile
@@ -298,3 +299,18 @@ def test_a_timeline_from_other_content_is_not_served(tmp_path: Path) -> None:
     (tmp_path / "en-US" / "quick-normal.timeline.json").write_text('{"countdowns": []}', encoding="utf-8")
     response = device_app(tmp_path, tmp_path / "s.sqlite3").get("/tracks/en-US/quick-normal.timeline.json")
     assert response.status_code == 404
+
+
+@pytest.mark.audio
+def test_the_tracks_command_renders_with_the_local_voice_once(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    args = ["tracks", "--dir", str(tmp_path), "--routine", "quick", "--pace", "faster", "--quiet"]
+    parsed = build_parser().parse_args(args)
+    assert parsed.func(parsed) == 0
+    listed = capsys.readouterr().out
+    track = load_catalog(tmp_path).get("en-US", "quick", "faster")
+    assert str(tmp_path / "en-US" / "quick-faster.wav") in listed and track is not None
+    assert audio.duration(tmp_path / track.file_name) == pytest.approx(track.duration_ms / 1000, abs=0.001)
+    timeline = tmp_path / "en-US" / "quick-faster.timeline.json"
+    written = timeline.stat().st_mtime_ns
+    assert parsed.func(parsed) == 0
+    assert timeline.stat().st_mtime_ns == written  # current: not rendered again
