@@ -269,3 +269,20 @@ def test_long_form_stop_then_launch_resumes_at_the_stopped_second(streaming: tup
     assert abs(resumed["offsetInMilliseconds"] - 61_250) < 1000
     assert stored_profile(db, yes).place == TrackPlace(quick.token, resumed["offsetInMilliseconds"],
                                                        stored_profile(db, yes).place.when)
+
+
+def test_long_form_question_mid_routine_is_answered_then_yes_carries_on(streaming: tuple[str, Path]) -> None:
+    url, _ = streaming
+    *_, asked, yes = drive(url, [
+        {"launch": True},
+        {"utter": "start the quick routine"},
+        {"utter": "no"},
+        {"offset": 40_000},
+        {"intend": "AskQuestionIntent", "slots": {"question": "how hard should i press"}},
+        {"utter": "yes"},
+    ])
+    assert load("en-US").topics["pressure"].answer in speech(asked) and not ends(asked)
+    assert "pick up the quick routine" in speech(asked) and not plays(asked)
+    assert events(asked)[0] == "AudioPlayer.PlaybackStopped"  # asking stopped the track first
+    assert [p["offsetInMilliseconds"] for p in plays(yes)] == [40_000]
+    assert ends(yes) and yes["player"]["activity"] == "PLAYING"
