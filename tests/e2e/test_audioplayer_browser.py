@@ -135,3 +135,30 @@ def test_full_routine_plays_as_one_track_pauses_by_the_player_and_resumes_at_tha
     wait_note(page, "Player: AudioPlayer.PlaybackFinished")  # noted once the skill has answered the event
     assert saved_profile(served["db"]).completed == {"full": 1}
     assert saved_profile(served["db"]).place is None
+
+
+def test_a_question_over_the_track_stops_it_first_and_yes_carries_on_from_that_second(
+        browser: Any, served: dict[str, Any]) -> None:
+    track: Track = served["track"]
+    page = open_device(browser, served["url"])
+    for text in ("open neck relief coach", "start the full routine", "no"):
+        say(page, text)
+    finish_the_answer(page)
+    target = track.start_of(1) / 1000 + 3.0
+    page.evaluate(f"t => {{ {TRACK}.currentTime = t; }}", target)
+    wait_playing_past(page, target + 0.3)
+
+    answer = say(page, "should I use heat or ice")  # speaking stops the track before the request goes out
+    player = answer["request"]["context"]["AudioPlayer"]
+    assert player["token"] == track.token and player["playerActivity"] == "STOPPED"
+    wait_note(page, "Player: AudioPlayer.PlaybackStopped")
+    stopped_at = page.evaluate(f"{TRACK}.currentTime")
+    assert abs(player["offsetInMilliseconds"] / 1000 - stopped_at) < 0.05 and page.evaluate(f"{TRACK}.paused")
+    assert "directives" not in answer["response"]["response"]  # answered; the track waits
+
+    page.evaluate(f"() => {TRACK}.addEventListener('playing', () => {{ window.resumedAt ??= {TRACK}.currentTime; }})")
+    carry_on = say(page, "yes")
+    assert carry_on["response"]["response"]["directives"][0]["type"] == "AudioPlayer.Play"
+    finish_the_answer(page)
+    page.wait_for_function("() => window.resumedAt !== undefined", timeout=AUDIO_TIMEOUT_MS)
+    assert abs(page.evaluate("window.resumedAt") - stopped_at) < 1.0
