@@ -291,9 +291,11 @@
       line.textContent = `Rendering the routine tracks: ${status.done} of ${status.total} ready. ` +
         "Until then routines play in parts.";
       setTimeout(showTracksReady, TRACK_STATUS_POLL_MS);
-    } else {
+    } else if (status.state === "failed" || !status.tracks) {
       line.textContent = status.state === "failed" ? "The routine tracks could not be rendered: routines play in parts."
-        : `${status.tracks} routine tracks ready: a routine plays as one track.`;
+        : "No routine tracks yet (python -m skill.local tracks renders them): routines play in parts.";
+    } else {
+      line.textContent = `${status.tracks} routine tracks ready: a routine plays as one track.`;
     }
   }
 
@@ -308,7 +310,8 @@
         loadTimeline(stream).catch(() => { trackTimeline = null; });
       },
       onExchange(name, data) {
-        addNote(`Player: ${name} at ${minutes(device.state().offsetInMilliseconds / 1000 || 0)}`);
+        const sent = data.request.context.AudioPlayer || {};
+        addNote(`Player: ${name} at ${minutes((sent.offsetInMilliseconds || 0) / 1000)}`);
         $("request-json").textContent = JSON.stringify(data.request, null, 2);
         $("response-json").textContent = JSON.stringify(data.response, null, 2);
         showTrackState();

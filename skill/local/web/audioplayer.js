@@ -4,7 +4,7 @@
 // /simulate/event, the way a real device talks to the skill.
 "use strict";
 
-// eslint-disable-next-line no-unused-vars
+// Used by app.js (loaded after this file).
 function createAudioPlayerDevice(element, hooks) {
   const NEARLY_FINISHED_SECONDS = 15; // when a device would have buffered the rest of the stream
   let stream = null; // {token, url} of the loaded stream
