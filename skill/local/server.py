@@ -45,7 +45,7 @@ from skill.local import envelopes
 from skill.local.conversation import Conversation, Send, in_process
 from skill.local.tracks import Background, Renderer, tracks_dir_from_env
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
-from skill.routine.tracks import MANIFEST_NAME, Catalog, load_catalog
+from skill.routine.tracks import EMPTY, MANIFEST_NAME, Catalog, load_catalog
 from skill.speech.estimate import speech_seconds
 from skill.speech.parse import plan_from_response
 from skill.speech.plan import Plan, Silence
@@ -359,18 +359,24 @@ def _error(status: int, code: str, message: str | None = None) -> tuple[Response
 
 
 class _SkillHolder:
-    """The skill the routes call. A server that built its own skill builds it again once the local
-    tracks are rendered, so the skill's track catalog is read with the tracks in place."""
+    """The simulator's skill. A server that built it builds it again when the rendered tracks change,
+    so the skill reads the tracks' manifest with the tracks in place."""
 
-    def __init__(self, skill: Any, rebuild: Callable[[], Any] | None, catalog: Catalog) -> None:
+    def __init__(self, skill: Any, build: Callable[[], tuple[Any, Catalog]] | None = None,
+                 catalog: Catalog = EMPTY) -> None:
         self.skill = skill
-        self._rebuild = rebuild
+        self._build = build
         self._catalog = catalog  # what the skill was built with
 
+    @classmethod
+    def built(cls, build: Callable[[], tuple[Any, Catalog]]) -> _SkillHolder:
+        skill, catalog = build()
+        return cls(skill, build, catalog)
+
     def tracks_ready(self, catalog: Catalog) -> None:
-        if self._rebuild is not None and catalog != self._catalog:
-            self.skill, self._catalog = self._rebuild(), catalog
-            logger.info("local tracks rendered: the skill now plays routines as long-form audio")
+        if self._build is not None and catalog != self._catalog:
+            self.skill, self._catalog = self._build()
+            logger.info("local tracks rendered: the simulator now plays routines as long-form audio")
 
     def send(self, body: dict[str, Any]) -> dict[str, Any]:
         return in_process(self.skill)(body)
@@ -400,29 +406,37 @@ def create_app(
     local: use ``alexa_only`` there).
 
     With ``audio_base_url`` (this server's own ``/tracks`` URL, see :func:`make_local_server`) the
-    simulator is an AudioPlayer device: the skill's ``NRC_AUDIO_BASE_URL`` and ``NRC_TRACKS_MANIFEST``
+    simulator is an AudioPlayer device: its skill's ``NRC_AUDIO_BASE_URL`` and ``NRC_TRACKS_MANIFEST``
     point at the local tracks in ``tracks_dir``, which ``render_tracks`` renders in the background
-    (only what is missing or out of date).
+    (only what is missing or out of date). ``/alexa`` keeps the environment's settings: a real
+    device cannot fetch this machine's loopback URLs.
     """
     env = os.environ if env is None else env
     folder = Path(tracks_dir) if tracks_dir is not None else tracks_dir_from_env(env)
+    simulator_env = env
     if audio_base_url and not alexa_only:
-        env = {**env, "NRC_AUDIO_BASE_URL": audio_base_url, "NRC_TRACKS_MANIFEST": str(folder / MANIFEST_NAME)}
-    skill_env = env
+        simulator_env = {**env, "NRC_AUDIO_BASE_URL": audio_base_url,
+                         "NRC_TRACKS_MANIFEST": str(folder / MANIFEST_NAME)}
 
-    def configured() -> SkillConfig:  # read again after a render: the manifest has changed
-        fresh = SkillConfig.from_env(skill_env)
+    def configured(source: Mapping[str, str]) -> SkillConfig:
+        fresh = SkillConfig.from_env(source)
         return replace(fresh, skill_id=skill_id) if skill_id else fresh
 
-    config = configured()
-    rebuild: Callable[[], Any] | None = None
+    config = configured(env)
+    simulated = _SkillHolder(skill)
     if skill is None:
+        from skill.alexa import build_skill
         from skill.persistence.factory import local_adapter_from_env
 
         store_env = {**env, "NRC_DB_PATH": str(db_path)} if db_path else env
-        rebuild = _skill_factory(local_adapter_from_env(store_env), configured)
-        skill = rebuild()
-    holder = _SkillHolder(skill, rebuild, config.catalog)
+        adapter = local_adapter_from_env(store_env)  # one store for both: one SQLite connection per process
+        skill = build_skill(adapter, config)
+
+        def build_simulated() -> tuple[Any, Catalog]:
+            simulator_config = configured(simulator_env)
+            return build_skill(adapter, simulator_config), simulator_config.catalog
+
+        simulated = _SkillHolder.built(build_simulated)
     if verify is None:
         verify = not _env_flag(env.get("NRC_NO_VERIFY"))
     if verify and verifier is None:
@@ -451,7 +465,6 @@ def create_app(
 
     @app.post("/alexa")
     def alexa() -> ResponseReturnValue:
-        skill = holder.skill
         body = request.get_data(cache=False)  # the exact bytes Alexa signed
         if checker is not None:
             try:
@@ -478,20 +491,14 @@ def create_app(
 
     if not alexa_only:
         renderer = Renderer(folder)
-        background = Background(renderer, on_done=holder.tracks_ready) if audio_base_url and render_tracks else None
-        _add_simulator(app, _as_skill(holder.send, skill.skill_id), speaker, remote_simulator,
+        background = Background(renderer, on_done=simulated.tracks_ready) if audio_base_url and render_tracks else None
+        _add_simulator(app, _as_skill(simulated.send, skill.skill_id), speaker, remote_simulator,
                        player_device=bool(audio_base_url))
         _add_tracks(app, renderer, background)
         if background is not None:
             app.extensions["nrc_track_render"] = background  # for whoever must wait for it (tests, tools)
             background.start()
     return app
-
-
-def _skill_factory(adapter: Any, configured: Callable[[], SkillConfig]) -> Callable[[], Any]:
-    from skill.alexa import build_skill
-
-    return lambda: build_skill(adapter, configured())
 
 
 def make_local_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **options: Any) -> Any:

@@ -18,6 +18,7 @@ from skill.content import load
 from skill.intents import HEARD_TOKEN
 from skill.local import audio, envelopes, tracks
 from skill.local.__main__ import build_parser
+from skill.local.conversation import Conversation
 from skill.local.server import create_app, make_local_server
 from skill.persistence import SqliteAdapter
 from skill.profile import Profile
@@ -288,6 +289,14 @@ def test_a_local_server_names_its_own_port_and_renders_then_streams(tmp_path: Pa
             session = reply["session"]
         url = reply["response"]["response"]["directives"][0]["audioItem"]["stream"]["url"]
         assert url == f"http://127.0.0.1:{server.server_port}/tracks/en-US/quick-normal.wav"
+        # /alexa keeps the environment's settings (none here): a real device cannot fetch loopback URLs.
+        echo = Conversation(lambda body: client.post("/alexa", json=body).get_json(),
+                            player=envelopes.player_context)
+        for text in ("open neck relief coach", "start the quick routine"):
+            echo.say(text)
+        chunked = echo.say("no").response["response"]
+        assert not [d for d in chunked.get("directives", []) if d["type"].startswith("AudioPlayer.")]
+        assert "routine" in echo.attributes  # the chunked mode, in the session
     finally:
         server.server_close()
 
