@@ -192,7 +192,7 @@ class LocalPlayer:
                                                     round(self._offset * 1000)))
 
     def stop_now(self) -> None:
-        """Stop a playing (or ducked) stream and report where it stopped."""
+        """Stop a playing stream and report where it stopped."""
         with self._lock:
             if self.activity != "PLAYING":
                 return
