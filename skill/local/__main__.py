@@ -2,7 +2,8 @@
 
 Commands: chat (terminal conversation; --voice speaks and runs routines on by themselves), serve
 (Alexa endpoint and web simulator), say (one turn, spoken or written to a WAV), render (a whole
-routine to one WAV and a timeline), listen (one turn spoken in a WAV file).
+routine to one WAV and a timeline), tracks (every routine and pace as long-form tracks for the
+local AudioPlayer devices), listen (one turn spoken in a WAV file).
 """
 
 from __future__ import annotations
@@ -16,24 +17,34 @@ from skill.content import ROUTINE_IDS
 from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 
 
-def _conversation(args: argparse.Namespace):
+def _conversation(args: argparse.Namespace, env: dict[str, str] | None = None):
     from skill.alexa import build_skill
     from skill.local.conversation import Conversation, in_process
     from skill.persistence.factory import local_adapter_from_env
 
-    skill = build_skill(local_adapter_from_env(), SkillConfig.from_env())
+    skill = build_skill(local_adapter_from_env(), SkillConfig.from_env(env))
     return Conversation(in_process(skill), locale=args.locale)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    import os
+
     from skill.local.chat import run_chat
 
     if not args.voice:
         return run_chat(_conversation(args))
+    from skill.local.render import progress_bar
     from skill.local.speaker import Speaker
+    from skill.local.trackplayer import LOCAL_BASE_URL
+    from skill.local.tracks import Renderer, tracks_dir_from_env
+    from skill.routine.tracks import MANIFEST_NAME
 
+    folder = tracks_dir_from_env()
     with Speaker(output_dir=args.audio_dir) as speaker:
-        return run_chat(_conversation(args), speaker=speaker)
+        # An AudioPlayer device: routines stream as one track, rendered here first (only what changed).
+        Renderer(folder, speaker.as_voice).render_all(args.locale, progress=progress_bar(unit="tracks"))
+        env = {**os.environ, "NRC_AUDIO_BASE_URL": LOCAL_BASE_URL, "NRC_TRACKS_MANIFEST": str(folder / MANIFEST_NAME)}
+        return run_chat(_conversation(args, env), speaker=speaker, tracks=folder)
 
 
 def cmd_say(args: argparse.Namespace) -> int:
@@ -68,6 +79,24 @@ def cmd_render(args: argparse.Namespace) -> int:
         summary = render_routine(args.routine, args.pace, args.wav, args.timeline, locale=args.locale,
                                  progress=not args.quiet, speaker=speaker)
     print(json.dumps(summary, indent=1))
+    return 0
+
+
+def cmd_tracks(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from skill.local.render import progress_bar
+    from skill.local.speaker import Speaker
+    from skill.local.tracks import Renderer, tracks_dir_from_env
+
+    folder = Path(args.dir).expanduser() if args.dir else tracks_dir_from_env()
+    with Speaker() as speaker:
+        renderer = Renderer(folder, speaker.as_voice)
+        catalog = renderer.render_all(args.locale, args.routine or (), args.pace or (),
+                                      progress=None if args.quiet else progress_bar(unit="tracks"))
+    for track in sorted(catalog.tracks.values(), key=lambda t: t.token):
+        print(f"{folder / track.file_name}  {track.duration_ms / 1000:7.1f} s  steps at "
+              + ", ".join(f"{start / 1000:.1f}" for start in track.steps))
     return 0
 
 
@@ -107,6 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--locale", default="en-US")
     render.add_argument("--quiet", action="store_true", help="no progress bar")
     render.set_defaults(func=cmd_render)
+    tracks = sub.add_parser("tracks", help="render every routine and pace as long-form tracks for the local "
+                                           "AudioPlayer devices (only what changed)")
+    tracks.add_argument("--locale", default="en-US")
+    tracks.add_argument("--routine", action="append", choices=ROUTINE_IDS, help="only this routine (repeatable)")
+    tracks.add_argument("--pace", action="append", choices=PACE_ORDER, help="only this pace (repeatable)")
+    tracks.add_argument("--dir", help="the tracks folder (default: NRC_LOCAL_TRACKS or ~/.neck-relief-coach/tracks)")
+    tracks.add_argument("--quiet", action="store_true", help="no progress bar")
+    tracks.set_defaults(func=cmd_tracks)
     listen = sub.add_parser("listen", help="one turn spoken in a WAV file: recognise it offline, then answer")
     listen.add_argument("wav", help="a WAV recording of one phrase, e.g. 'how much longer'")
     listen.add_argument("--locale", default="en-US")

@@ -80,6 +80,13 @@ class Conversation:
             self.session = {**session, "new": False, "attributes": response.get("sessionAttributes") or {}}
         return Exchange(match or Match(request.get("intent", {}).get("name", request["type"])), body, response)
 
+    def device_event(self, request: dict[str, Any]) -> Exchange:
+        """An AudioPlayer or PlaybackController request from this device's player: outside any session,
+        so the conversation's session is left as it is."""
+        player = self.player() if self.player else envelopes.player_context()
+        body = envelopes.sessionless(request, player, self.user_id, self.locale)
+        return Exchange(Match(request["type"], how="device"), body, self.send(body))
+
     def launch(self) -> Exchange:
         return self.request(envelopes.launch_request(), Match(LAUNCH, how="launch"))
 

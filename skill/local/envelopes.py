@@ -37,7 +37,9 @@ def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: st
     ``heard``: seconds of the last response this client's player had played (``inf``: all of it,
     as for a text client with no audio); ``None`` leaves the skill to place the request by time.
     ``player``: the device has an audio player, in this state (``context.AudioPlayer``, see
-    :func:`player_context`)."""
+    :func:`player_context`). A track in the player wins over ``heard``: in long-form mode the skill
+    places every command by the track's offset; a device with no track still says what it heard.
+    """
     session = session or new_session()
     request = {"requestId": f"amzn1.echo-api.request.{uuid.uuid4()}", "timestamp": _now(), "locale": locale,
                **request}
@@ -57,7 +59,7 @@ def envelope(request: dict[str, Any], session: dict[str, Any] | None, locale: st
         "session": session,
         "request": request,
     }
-    if heard is not None:
+    if heard is not None and not (player or {}).get("token"):
         finished = heard == float("inf")
         body["context"]["AudioPlayer"] = {"token": HEARD_TOKEN, "playerActivity": "FINISHED" if finished else "PLAYING",
                                           "offsetInMilliseconds": 0 if finished else max(0, int(heard * 1000))}
@@ -74,25 +76,38 @@ def sessionless(request: dict[str, Any], player: dict[str, Any], user_id: str = 
     return body
 
 
+PLAYER_ACTIVITIES = ("IDLE", "PLAYING", "PAUSED", "STOPPED", "FINISHED", "BUFFER_UNDERRUN")
+AUDIO_PLAYER_EVENTS = ("PlaybackStarted", "PlaybackNearlyFinished", "PlaybackFinished", "PlaybackStopped",
+                       "PlaybackFailed")
+PLAYBACK_COMMANDS = ("Play", "Pause", "Next", "Previous")
+
+
 def player_context(token: str | None = None, offset_ms: int = 0, activity: str = "IDLE") -> dict[str, Any]:
     """``context.AudioPlayer``: an idle player says only its activity."""
+    if activity not in PLAYER_ACTIVITIES:
+        raise ValueError(f"unknown player activity {activity!r}")
     if token is None:
         return {"playerActivity": activity}
-    return {"token": token, "offsetInMilliseconds": offset_ms, "playerActivity": activity}
+    return {"token": token, "offsetInMilliseconds": max(0, int(offset_ms)), "playerActivity": activity}
 
 
-def audio_player_request(event: str, token: str, offset_ms: int) -> dict[str, Any]:
-    """``AudioPlayer.<event>`` (PlaybackStarted, PlaybackStopped...), carrying the stream's token and offset."""
-    request: dict[str, Any] = {"type": f"AudioPlayer.{event}", "token": token, "offsetInMilliseconds": offset_ms}
+def audio_player_request(event: str, token: str, offset_ms: int, error: str = "") -> dict[str, Any]:
+    """``AudioPlayer.<event>`` (PlaybackStarted, PlaybackStopped...), carrying the stream's token and
+    offset; a failure says why in ``error``."""
+    if event not in AUDIO_PLAYER_EVENTS:
+        raise ValueError(f"unknown AudioPlayer event {event!r}")
+    request: dict[str, Any] = {"type": f"AudioPlayer.{event}", "token": token,
+                               "offsetInMilliseconds": max(0, int(offset_ms))}
     if event == "PlaybackFailed":
-        request["error"] = {"type": "MEDIA_ERROR_SERVICE_UNAVAILABLE", "message": "stream unavailable"}
-        request["currentPlaybackState"] = {"token": token, "offsetInMilliseconds": offset_ms,
-                                           "playerActivity": "STOPPED"}
+        request["error"] = {"type": "MEDIA_ERROR_SERVICE_UNAVAILABLE", "message": error or "stream unavailable"}
+        request["currentPlaybackState"] = player_context(token, offset_ms, "STOPPED")
     return request
 
 
 def playback_controller_request(command: str) -> dict[str, Any]:
     """``PlaybackController.<command>CommandIssued``: a button on the device (Play, Pause, Next, Previous)."""
+    if command not in PLAYBACK_COMMANDS:
+        raise ValueError(f"unknown PlaybackController command {command!r}")
     return {"type": f"PlaybackController.{command}CommandIssued"}
 
 

@@ -39,13 +39,13 @@ def routine_plan(routine_id: str, pace: str = "normal", locale: str = "en-US") -
     return content.composer(routine_id).whole(Style(pace))
 
 
-def progress_bar(out: TextIO | None = None, width: int = 30) -> Callable[[int, int], None]:
+def progress_bar(out: TextIO | None = None, width: int = 30, unit: str = "spoken parts") -> Callable[[int, int], None]:
     """A one-line text progress bar on ``out`` (standard error by default), redrawn in place."""
 
     def show(done: int, total: int) -> None:
         stream = out or sys.stderr
         filled = width * done // max(total, 1)
-        stream.write(f"\rrendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total} spoken parts")
+        stream.write(f"\rrendering [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
         if done >= total:
             stream.write("\n")
         stream.flush()

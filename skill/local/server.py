@@ -41,8 +41,11 @@ from skill.alexa.system_handlers import EMPTY_RESPONSE, known_request_type
 from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
 from skill.intents import MAX_HEARD_SECONDS
+from skill.local import envelopes
 from skill.local.conversation import Conversation, Send, in_process
+from skill.local.tracks import Background, Renderer, tracks_dir_from_env
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
+from skill.routine.tracks import EMPTY, MANIFEST_NAME, Catalog, load_catalog
 from skill.speech.estimate import speech_seconds
 from skill.speech.parse import plan_from_response
 from skill.speech.plan import Plan, Silence
@@ -60,6 +63,9 @@ DEFAULT_HOST = "127.0.0.1"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 DEFAULT_PORT = 5000
 _AUDIO_ID = re.compile(r"^[0-9a-f]{32}$")
+TRACKS_PATH = "/tracks"
+MAX_TOKEN_CHARS = 200
+MAX_OFFSET_MS = 24 * 3600 * 1000  # a day: far longer than any track
 _MESSAGES = {
     400: "The request is not valid.",
     404: "Nothing here.",
@@ -192,6 +198,52 @@ def _heard_input(value: Any) -> float | None:
     raise BadInput(f"'heard' must be seconds into the last answer (0 to {MAX_HEARD_SECONDS}), or \"all\".")
 
 
+def _player_input(value: Any) -> dict[str, Any] | None:
+    """The page's AudioPlayer state (``context.AudioPlayer``), or None when the page is no AudioPlayer device."""
+    if value is None:
+        return None
+    message = ("'player' must be null or {token, offsetInMilliseconds, playerActivity} as Alexa sends in "
+               f"context.AudioPlayer (activity one of {', '.join(envelopes.PLAYER_ACTIVITIES)}).")
+    if not isinstance(value, dict):
+        raise BadInput(message)
+    token, offset, activity = value.get("token"), value.get("offsetInMilliseconds", 0), value.get("playerActivity")
+    if not (token is None or (isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS)):
+        raise BadInput(message)
+    if not (isinstance(offset, int) and not isinstance(offset, bool) and 0 <= offset <= MAX_OFFSET_MS):
+        raise BadInput(message)
+    if activity not in envelopes.PLAYER_ACTIVITIES:
+        raise BadInput(message)
+    return envelopes.player_context(token, offset, activity)
+
+
+def _device_request(payload: Any) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """(request, player state, locale) from a /simulate/event body: an AudioPlayer event or a transport button."""
+    if not isinstance(payload, dict):
+        raise BadInput("The body must be a JSON object with 'event' or 'command', 'player' and 'locale'.")
+    player = _player_input(payload.get("player")) or envelopes.player_context()
+    locale = _locale_input(payload)
+    event, command = payload.get("event"), payload.get("command")
+    if command is not None:
+        if command not in envelopes.PLAYBACK_COMMANDS:
+            raise BadInput(f"'command' must be one of: {', '.join(envelopes.PLAYBACK_COMMANDS)}.")
+        return envelopes.playback_controller_request(command), player, locale
+    if event not in envelopes.AUDIO_PLAYER_EVENTS:
+        raise BadInput(f"'event' must be one of: {', '.join(envelopes.AUDIO_PLAYER_EVENTS)}.")
+    if "token" not in player:
+        raise BadInput("An AudioPlayer event needs the player's 'token'.")
+    error = payload.get("error", "")
+    if not isinstance(error, str) or len(error) > MAX_TEXT_CHARS:
+        raise BadInput(f"'error' must be a string of at most {MAX_TEXT_CHARS} characters.")
+    return envelopes.audio_player_request(event, player["token"], player["offsetInMilliseconds"], error), player, locale
+
+
+def _locale_input(payload: dict[str, Any]) -> str:
+    locale = payload.get("locale", "en-US")
+    if not isinstance(locale, str) or locale not in supported_locales():
+        raise BadInput(f"'locale' must be one of: {', '.join(supported_locales())}.")
+    return locale
+
+
 def _simulate_input(payload: Any) -> tuple[str, dict[str, Any] | None, str]:
     """(text, session, locale) from a /simulate body, or BadInput saying exactly what is wrong."""
     if not isinstance(payload, dict):
@@ -201,10 +253,7 @@ def _simulate_input(payload: Any) -> tuple[str, dict[str, Any] | None, str]:
         raise BadInput("'text' must be a string.")
     if len(text) > MAX_TEXT_CHARS:
         raise BadInput(f"'text' must be at most {MAX_TEXT_CHARS} characters.")
-    locale = payload.get("locale", "en-US")
-    if not isinstance(locale, str) or locale not in supported_locales():
-        raise BadInput(f"'locale' must be one of: {', '.join(supported_locales())}.")
-    return text, _session_input(payload.get("session")), locale
+    return text, _session_input(payload.get("session")), _locale_input(payload)
 
 
 def _session_input(session: Any) -> dict[str, Any] | None:
@@ -236,7 +285,8 @@ def _as_skill(send: Send, skill_id: str | None) -> Send:
 
     def send_as_skill(body: dict[str, Any]) -> dict[str, Any]:
         body["context"]["System"]["application"] = {"applicationId": skill_id}
-        body["session"]["application"] = {"applicationId": skill_id}
+        if "session" in body:  # AudioPlayer and PlaybackController requests have none
+            body["session"]["application"] = {"applicationId": skill_id}
         return send(body)
 
     return send_as_skill
@@ -308,6 +358,30 @@ def _error(status: int, code: str, message: str | None = None) -> tuple[Response
     return jsonify({"error": code, "message": message or _MESSAGES.get(status, _MESSAGES[500])}), status
 
 
+class _SkillHolder:
+    """The simulator's skill. A server that built it builds it again when the rendered tracks change,
+    so the skill reads the tracks' manifest with the tracks in place."""
+
+    def __init__(self, skill: Any, build: Callable[[], tuple[Any, Catalog]] | None = None,
+                 catalog: Catalog = EMPTY) -> None:
+        self.skill = skill
+        self._build = build
+        self._catalog = catalog  # what the skill was built with
+
+    @classmethod
+    def built(cls, build: Callable[[], tuple[Any, Catalog]]) -> _SkillHolder:
+        skill, catalog = build()
+        return cls(skill, build, catalog)
+
+    def tracks_ready(self, catalog: Catalog) -> None:
+        if self._build is not None and catalog != self._catalog:
+            self.skill, self._catalog = self._build()
+            logger.info("local tracks rendered: the simulator now plays routines as long-form audio")
+
+    def send(self, body: dict[str, Any]) -> dict[str, Any]:
+        return in_process(self.skill)(body)
+
+
 def create_app(
     *,
     skill: Any = None,
@@ -319,25 +393,50 @@ def create_app(
     speaker: WavRenderer | None = None,
     remote_simulator: bool | None = None,
     env: Mapping[str, str] | None = None,
+    tracks_dir: str | os.PathLike[str] | None = None,
+    audio_base_url: str | None = None,
+    render_tracks: bool = True,
 ) -> Flask:
     """The app. Arguments win over the environment (``NRC_NO_VERIFY``, ``NRC_SKILL_ID``, ``NRC_DB_PATH``,
-    ``NRC_REMOTE_SIMULATOR``).
+    ``NRC_REMOTE_SIMULATOR``, ``NRC_LOCAL_TRACKS``).
 
     ``alexa_only`` serves ``/alexa`` and ``/healthz`` alone, for running as a deployed web service.
     The simulator has no authentication, so it answers loopback clients only unless
     ``remote_simulator`` is set (behind a reverse proxy on the same machine every client looks
     local: use ``alexa_only`` there).
+
+    With ``audio_base_url`` (this server's own ``/tracks`` URL, see :func:`make_local_server`) the
+    simulator is an AudioPlayer device: its skill's ``NRC_AUDIO_BASE_URL`` and ``NRC_TRACKS_MANIFEST``
+    point at the local tracks in ``tracks_dir``, which ``render_tracks`` renders in the background
+    (only what is missing or out of date). ``/alexa`` keeps the environment's settings: a real
+    device cannot fetch this machine's loopback URLs.
     """
     env = os.environ if env is None else env
-    config = SkillConfig.from_env(env)
-    if skill_id:
-        config = replace(config, skill_id=skill_id)
+    folder = Path(tracks_dir) if tracks_dir is not None else tracks_dir_from_env(env)
+    simulator_env = env
+    if audio_base_url and not alexa_only:
+        simulator_env = {**env, "NRC_AUDIO_BASE_URL": audio_base_url,
+                         "NRC_TRACKS_MANIFEST": str(folder / MANIFEST_NAME)}
+
+    def configured(source: Mapping[str, str]) -> SkillConfig:
+        fresh = SkillConfig.from_env(source)
+        return replace(fresh, skill_id=skill_id) if skill_id else fresh
+
+    config = configured(env)
+    simulated = _SkillHolder(skill)
     if skill is None:
         from skill.alexa import build_skill
         from skill.persistence.factory import local_adapter_from_env
 
         store_env = {**env, "NRC_DB_PATH": str(db_path)} if db_path else env
-        skill = build_skill(local_adapter_from_env(store_env), config)
+        adapter = local_adapter_from_env(store_env)  # one store for both: one SQLite connection per process
+        skill = build_skill(adapter, config)
+
+        def build_simulated() -> tuple[Any, Catalog]:
+            simulator_config = configured(simulator_env)
+            return build_skill(adapter, simulator_config), simulator_config.catalog
+
+        simulated = _SkillHolder.built(build_simulated)
     if verify is None:
         verify = not _env_flag(env.get("NRC_NO_VERIFY"))
     if verify and verifier is None:
@@ -391,8 +490,34 @@ def create_app(
         return jsonify(skill.serializer.serialize(skill.invoke(request_envelope=parsed, context=None)))
 
     if not alexa_only:
-        _add_simulator(app, skill, speaker, remote_simulator)
+        renderer = Renderer(folder)
+        background = Background(renderer, on_done=simulated.tracks_ready) if audio_base_url and render_tracks else None
+        _add_simulator(app, _as_skill(simulated.send, skill.skill_id), speaker, remote_simulator,
+                       player_device=bool(audio_base_url))
+        _add_tracks(app, renderer, background)
+        if background is not None:
+            app.extensions["nrc_track_render"] = background  # for whoever must wait for it (tests, tools)
+            background.start()
     return app
+
+
+def make_local_server(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, **options: Any) -> Any:
+    """A threaded werkzeug server whose simulator is an AudioPlayer device playing this server's own tracks.
+
+    The port is bound first (``0`` picks a free one), so the audio base URL the skill puts in
+    ``AudioPlayer.Play`` names the port actually used.
+    """
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, Flask(__name__), threaded=True)
+    if not options.get("alexa_only"):
+        options.setdefault("audio_base_url", f"{_base_url(host, server.server_port)}{TRACKS_PATH}")
+    server.app = create_app(**options)
+    return server
+
+
+def _base_url(host: str, port: int) -> str:
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
 
 
 def alexa_app() -> Flask:
@@ -401,8 +526,7 @@ def alexa_app() -> Flask:
     return create_app(alexa_only=True)
 
 
-def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: bool) -> None:
-    send = _as_skill(in_process(skill), skill.skill_id)
+def _add_simulator(app: Flask, send: Send, speaker: WavRenderer | None, remote: bool, player_device: bool) -> None:
     audio = AudioStore((lambda: speaker) if speaker is not None else _default_speaker)
 
     @app.before_request
@@ -411,6 +535,19 @@ def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: 
             return None
         return _error(403, "forbidden", "The simulator answers this machine only: set NRC_REMOTE_SIMULATOR=1 "
                                         "to open it, or serve with --alexa-only.")
+
+    @app.get("/simulate/device")
+    def device() -> ResponseReturnValue:
+        """Whether the page should act as an AudioPlayer device (declare it, play tracks, send events)."""
+        return jsonify({"audio_player": player_device})
+
+    @app.post("/simulate/event")
+    def device_event() -> ResponseReturnValue:
+        """An AudioPlayer event or a transport button from the page's player, sent as Alexa sends it."""
+        request_body, player, locale = _device_request(_parse_json(request.get_data(cache=False)))
+        exchange = Conversation(send, locale=locale, player=lambda: player).device_event(request_body)
+        return jsonify({"request": exchange.request, "response": exchange.response,
+                        "transcript": exchange.transcript})
 
     @app.get("/")
     def index() -> ResponseReturnValue:
@@ -421,7 +558,9 @@ def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: 
         payload = _parse_json(request.get_data(cache=False))
         text, session, locale = _simulate_input(payload)
         heard = _heard_input(payload.get("heard"))
-        conversation = Conversation(send, locale=locale, session=session, heard=lambda: heard)
+        player = _player_input(payload.get("player"))
+        conversation = Conversation(send, locale=locale, session=session, heard=lambda: heard,
+                                    player=(lambda: player) if player is not None else None)
         exchange = conversation.say(text)
         plan = plan_from_response(exchange.response)
         audio_id = audio.add(plan) if plan.text() else None  # silence alone has nothing to render
@@ -450,6 +589,41 @@ def _add_simulator(app: Flask, skill: Any, speaker: WavRenderer | None, remote: 
         return send_file(path, mimetype="audio/wav", conditional=True, max_age=0)
 
 
+_TRACK_FILE = re.compile(r"^(?P<routine>[a-z_]+)-(?P<pace>[a-z]+)(?P<kind>\.wav|\.mp3|\.timeline\.json)$")
+_AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg"}
+
+
+def _add_tracks(app: Flask, renderer: Renderer, background: Background | None) -> None:
+    """The local tracks at ``/tracks``: the manifest, each track's audio (with ranges, so a player can
+    seek) and its timeline for the page. Only files the manifest lists are served."""
+    manifest = renderer.folder / MANIFEST_NAME
+
+    @app.get(f"{TRACKS_PATH}/{MANIFEST_NAME}")
+    def tracks_manifest() -> ResponseReturnValue:
+        if not manifest.is_file():
+            return _error(404, "not_found", "No tracks are rendered yet: run `python -m skill.local tracks`.")
+        return send_file(manifest, mimetype="application/json", max_age=0)
+
+    @app.get(f"{TRACKS_PATH}/status")
+    def tracks_status() -> ResponseReturnValue:
+        status = background.status() if background is not None else {"state": "off"}
+        return jsonify({**status, "tracks": len(load_catalog(manifest).tracks)})
+
+    @app.get(f"{TRACKS_PATH}/<locale>/<name>")
+    def track_file(locale: str, name: str) -> ResponseReturnValue:
+        match = _TRACK_FILE.match(name)
+        track = load_catalog(manifest).get(locale, match["routine"], match["pace"]) if match else None
+        if track is None or match is None:
+            return _error(404, "not_found", "No such track.")
+        if match["kind"] == ".timeline.json":
+            timeline = renderer.timeline(track)
+            return jsonify(timeline) if timeline else _error(404, "not_found", "That track has no timeline.")
+        path = renderer.folder / track.file_name
+        if match["kind"] != track.suffix or not path.is_file():
+            return _error(404, "not_found", "No such track.")
+        return send_file(path, mimetype=_AUDIO_TYPES[track.suffix], conditional=True, max_age=0)
+
+
 def _register_errors(app: Flask) -> None:
     """JSON for every failure, and never a stack trace: Flask's HTML pages would show a client internals."""
 
@@ -475,17 +649,15 @@ def _register_errors(app: Flask) -> None:
 def run(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, verify: bool | None = None,
         alexa_only: bool = False) -> int:
     """Serve until interrupted, on a threaded server so a slow audio render never blocks /alexa."""
-    from werkzeug.serving import make_server
-
-    app = create_app(verify=verify, alexa_only=alexa_only)
     if not alexa_only and host not in LOOPBACK_HOSTS:
         logger.warning("listening beyond this machine: the simulator refuses other machines' requests unless "
                        "NRC_REMOTE_SIMULATOR=1; use --alexa-only when exposing the server")
-    server = make_server(host, port, app, threaded=True)
-    base = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_port}"
+    server = make_local_server(host, port, verify=verify, alexa_only=alexa_only)
+    base = _base_url(host, server.server_port)
     print(f"Alexa endpoint: POST {base}/alexa", flush=True)
     if not alexa_only:
-        print(f"Simulator: open {base}/ in a browser", flush=True)
+        print(f"Simulator: open {base}/ in a browser (routine tracks render in the background: {base}{TRACKS_PATH}/"
+              "status)", flush=True)
     try:
         server.serve_forever()
     finally:

@@ -25,7 +25,8 @@ from skill.speech.plan import PACES
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 TOKEN_PREFIX = "nrc-track"  # AudioPlayer tokens: nrc-track:<locale>:<routine>:<pace>
-AUDIO_SUFFIX = ".mp3"
+AUDIO_SUFFIX = ".mp3"  # what the build step uploads; a local render may write ".wav" (no MP3 encoder needed)
+AUDIO_SUFFIXES = (AUDIO_SUFFIX, ".wav")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Track:
     """One rendered routine track and its timeline.
 
     ``steps[i]`` is the millisecond at which step ``i`` begins; ``duration_ms`` is the whole track.
+    ``suffix`` is the audio file's extension (one of ``AUDIO_SUFFIXES``).
     """
 
     locale: str
@@ -40,10 +42,13 @@ class Track:
     pace: str
     duration_ms: int
     steps: tuple[int, ...]
+    suffix: str = AUDIO_SUFFIX
 
     def __post_init__(self) -> None:
         if self.pace not in PACES:
             raise ContentError(f"track {self.token}: unknown pace {self.pace!r}")
+        if self.suffix not in AUDIO_SUFFIXES:
+            raise ContentError(f"track {self.token}: unknown audio suffix {self.suffix!r}")
         if not self.steps or self.steps[0] != 0:
             raise ContentError(f"track {self.token}: the first step must start at 0 ms")
         if any(b <= a for a, b in zip(self.steps, self.steps[1:], strict=False)):
@@ -60,7 +65,7 @@ class Track:
     @property
     def file_name(self) -> str:
         """The object key below the audio base URL (and the file name in a local build folder)."""
-        return f"{self.locale}/{self.routine}-{self.pace}{AUDIO_SUFFIX}"
+        return f"{self.locale}/{self.routine}-{self.pace}{self.suffix}"
 
     def url(self, base_url: str) -> str:
         return f"{base_url.rstrip('/')}/{self.file_name}"
@@ -97,14 +102,15 @@ class Track:
         return self.duration_ms - self.clamp(offset_ms)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"locale": self.locale, "routine": self.routine, "pace": self.pace,
-                "duration_ms": self.duration_ms, "steps": list(self.steps)}
+        out = {"locale": self.locale, "routine": self.routine, "pace": self.pace,
+               "duration_ms": self.duration_ms, "steps": list(self.steps)}
+        return out if self.suffix == AUDIO_SUFFIX else {**out, "suffix": self.suffix}  # absent means MP3
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Track:
         try:
             return cls(str(data["locale"]), str(data["routine"]), str(data["pace"]), int(data["duration_ms"]),
-                       tuple(int(s) for s in data["steps"]))
+                       tuple(int(s) for s in data["steps"]), str(data.get("suffix", AUDIO_SUFFIX)))
         except (KeyError, TypeError, ValueError) as exc:
             raise ContentError(f"track entry {dict(data)!r} is malformed: {exc}") from exc
 

@@ -55,3 +55,14 @@ def test_manifest_round_trip_and_missing_or_damaged_files(tmp_path) -> None:
     path.write_text(json.dumps({"version": 99}), encoding="utf-8")
     with pytest.raises(ContentError):
         load_catalog(path)
+
+
+def test_a_local_wav_track_keeps_its_suffix_through_the_manifest(tmp_path) -> None:
+    wav = Track("en-US", "quick", "normal", 100_000, (0, 20_000), suffix=".wav")
+    assert wav.file_name == "en-US/quick-normal.wav"
+    assert wav.url("http://127.0.0.1:5000/tracks/") == "http://127.0.0.1:5000/tracks/en-US/quick-normal.wav"
+    assert "suffix" not in TRACK.to_dict()  # manifests written before the field read as MP3
+    assert load_catalog(Catalog({("en-US", "quick", "normal"): wav}).write(tmp_path)).get(
+        "en-US", "quick", "normal") == wav
+    with pytest.raises(ContentError):
+        Track("en-US", "quick", "normal", 100_000, (0,), suffix=".exe")

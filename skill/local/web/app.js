@@ -1,5 +1,7 @@
 // The simulator page: sends what you type (or say) to /simulate, shows and plays the answer,
 // and follows the answer's audio to show the current routine step and a countdown during holds.
+// When the server has local tracks, the page is also an AudioPlayer device (audioplayer.js): a
+// routine plays as one track, followed by the track's own timeline.
 "use strict";
 
 (() => {
@@ -17,12 +19,19 @@
   const countdown = $("countdown");
   const drawingFigure = $("drawing-figure");
   const drawing = $("drawing");
+  const trackBox = $("track-box");
+  const trackStatus = $("track-status");
+  const pauseButton = $("pause-resume");
   const COUNTDOWN_MIN_SECONDS = 3; // shorter pauses are just breaths between sentences
+  const TRACK_STATUS_POLL_MS = 2000;
 
   let session = null;
   let timeline = [];
   let timelineAudio = null; // the audio URL the timeline belongs to
   let busy = false;
+  let afterSpeech = null; // what starts once the answer's speech has played (a new routine track)
+  let device = null; // the AudioPlayer device, when the server serves local tracks
+  let trackTimeline = null; // {token, steps, countdowns} of the loaded track
 
   function addTurn(who, text) {
     const item = document.createElement("li");
@@ -86,7 +95,7 @@
     const hasSteps = segments.some((s) => s.step);
     const state = routine && routine.state;
     timeline = segments;
-    routineBox.hidden = !(hasSteps || state);
+    routineBox.hidden = !(hasSteps || state || (device && device.stream));
     stepLine.textContent = describeState(state);
     countdown.textContent = "";
     drawingFigure.hidden = true;
@@ -94,6 +103,10 @@
   }
 
   function follow() {
+    if (device && device.stream && trackTimeline && trackTimeline.token === device.stream.token) {
+      followTrack(trackTimeline, device.state().offsetInMilliseconds / 1000);
+      return;
+    }
     const ours = timelineAudio && player.currentSrc.endsWith(timelineAudio);
     if (!ours || !timeline.length || !Number.isFinite(player.duration)) return;
     if (!("start" in timeline[0])) timeline = placeSegments(timeline, player.duration);
@@ -111,6 +124,23 @@
       showDrawing(step);
     }
     countdown.textContent = current ? countdownText(current, now) : "";
+  }
+
+  // The track's timeline: the step playing, and the countdown (hold, breath, pause) the position is in.
+  function followTrack(track, now) {
+    const step = track.steps.filter((s) => s.start_ms / 1000 <= now).pop();
+    if (step) {
+      const text = describeStep(step);
+      if (stepLine.textContent !== text) stepLine.textContent = text;
+      showDrawing(step);
+    }
+    const span = track.countdowns.find((c) => c.start_ms / 1000 <= now && now < c.end_ms / 1000);
+    if (!span) {
+      countdown.textContent = "";
+      return;
+    }
+    const left = Math.max(1, Math.ceil(span.end_ms / 1000 - now));
+    countdown.textContent = span.label.startsWith("Breathe") ? `${span.label}: ${left}` : `${span.label}: ${left} s`;
   }
 
   // A hold counts down to its end across the spoken anchors inside it; a breath or a long pause, to its own end.
@@ -139,7 +169,14 @@
   player.addEventListener("ended", () => {
     countdown.textContent = "";
     statusLine.textContent = session ? "Finished. Say something to carry on." : "Finished.";
+    speechDone();
   });
+
+  function speechDone() {
+    const next = afterSpeech;
+    afterSpeech = null;
+    if (next) next();
+  }
   player.addEventListener("playing", () => { statusLine.textContent = "Playing the answer."; });
   player.addEventListener("loadedmetadata", follow);
   player.addEventListener("seeked", follow);
@@ -167,16 +204,23 @@
     statusLine.textContent = "Waiting for the answer…";
     addTurn("you", text || "(opens the skill)");
     try {
+      if (device) await device.interrupt();
       const reply = await fetch("/simulate", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ text, session, locale: "en-US", heard: heardSoFar() }),
+        body: JSON.stringify({ text, session, locale: "en-US", heard: heardSoFar(),
+                               player: device ? device.state() : null }),
       });
       const data = await reply.json();
       if (!reply.ok) throw new Error(data.message || `The server answered ${reply.status}.`);
       session = data.session;
       addTurn("alexa", data.transcript || "(no speech)");
       if (!session) addNote("Session ended. Anything you say next starts a new one.");
+      afterSpeech = null;
+      // A new track starts after the answer's speech; a reply with nothing to say and no player
+      // directive lets the track the person interrupted play on.
+      const handled = device && device.apply(data.response, (start) => { afterSpeech = start; });
+      if (device && !handled && !data.audio) afterSpeech = () => device.carryOn();
       showRoutine(data.routine, data.audio);
       showJSON(data);
       if (data.audio) {
@@ -186,6 +230,7 @@
       } else {
         player.removeAttribute("src");
         statusLine.textContent = "This answer has no speech.";
+        speechDone();
       }
     } catch (error) {
       errorBox.textContent = error.message || "Something went wrong.";
@@ -204,9 +249,86 @@
     say(text);
   });
 
+  // With a track loaded, the transport buttons are the device's own (PlaybackController); otherwise words.
   for (const button of document.querySelectorAll("[data-say]")) {
-    button.addEventListener("click", () => say(button.dataset.say));
+    button.addEventListener("click", () => {
+      if (device && device.stream && button.dataset.command) transport(button.dataset.command);
+      else say(button.dataset.say);
+    });
   }
+
+  function transport(name) {
+    const command = name === "Pause" && !device.playing ? "Play" : name;
+    errorBox.textContent = "";
+    device.command(command).catch((error) => { errorBox.textContent = error.message; });
+  }
+
+  function minutes(seconds) {
+    const whole = Math.floor(seconds);
+    return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+  }
+
+  function showTrackState() {
+    const playing = device.playing;
+    pauseButton.textContent = device.stream && !playing ? "Resume" : "Pause";
+    const where = minutes(device.state().offsetInMilliseconds / 1000 || 0);
+    trackStatus.textContent = playing ? `Playing the routine track (${where}).` : `Track stopped at ${where}.`;
+  }
+
+  async function loadTimeline(stream) {
+    const [, locale, routine, pace] = stream.token.split(":");
+    trackTimeline = null;
+    const reply = await fetch(`/tracks/${locale}/${routine}-${pace}.timeline.json`);
+    if (reply.ok) trackTimeline = await reply.json();
+    follow();
+  }
+
+  async function showTracksReady() {
+    const reply = await fetch("/tracks/status");
+    const status = await reply.json();
+    const line = $("tracks-ready");
+    if (status.state === "rendering") {
+      line.textContent = `Rendering the routine tracks: ${status.done} of ${status.total} ready. ` +
+        "Until then routines play in parts.";
+      setTimeout(showTracksReady, TRACK_STATUS_POLL_MS);
+    } else if (status.state === "failed" || !status.tracks) {
+      line.textContent = status.state === "failed" ? "The routine tracks could not be rendered: routines play in parts."
+        : "No routine tracks yet (python -m skill.local tracks renders them): routines play in parts.";
+    } else {
+      line.textContent = `${status.tracks} routine tracks ready: a routine plays as one track.`;
+    }
+  }
+
+  async function startDevice() {
+    const reply = await fetch("/simulate/device");
+    if (!reply.ok || !(await reply.json()).audio_player) return;
+    const track = $("track");
+    device = createAudioPlayerDevice(track, {
+      onStream(stream) {
+        trackBox.hidden = false;
+        routineBox.hidden = false;
+        loadTimeline(stream).catch(() => { trackTimeline = null; });
+      },
+      onExchange(name, data) {
+        const sent = data.request.context.AudioPlayer || {};
+        addNote(`Player: ${name} at ${minutes((sent.offsetInMilliseconds || 0) / 1000)}`);
+        $("request-json").textContent = JSON.stringify(data.request, null, 2);
+        $("response-json").textContent = JSON.stringify(data.response, null, 2);
+        showTrackState();
+      },
+      onError(error) { errorBox.textContent = error.message; },
+    });
+    for (const name of ["playing", "pause", "ended", "seeked"]) track.addEventListener(name, () => {
+      showTrackState();
+      follow();
+    });
+    track.addEventListener("play", () => {
+      clearInterval(ticker);
+      ticker = setInterval(follow, 200);
+    });
+    showTracksReady();
+  }
+  startDevice().catch(() => { device = null; });
 
   $("reset").addEventListener("click", () => {
     session = null;
