@@ -13,7 +13,8 @@ DATA = Path(__file__).resolve().parents[2] / "eval" / "safety"
 FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
          ("tune3.jsonl", "tune3_sources.json"), ("tune4.jsonl", "tune4_sources.json"),
          ("tune5.jsonl", "tune5_sources.json"), ("tune6.jsonl", "tune6_sources.json"),
-         ("tune7.jsonl", "tune7_sources.json"), ("tune8.jsonl", "tune8_sources.json"))
+         ("tune7.jsonl", "tune7_sources.json"), ("tune8.jsonl", "tune8_sources.json"),
+         ("tune9.jsonl", "tune9_sources.json"))
 
 
 @dataclass(frozen=True)
