@@ -289,6 +289,7 @@ class Playback:
 
     def _run(self) -> None:
         try:
+            spoken = 0.0  # seconds of speech since the last silence, which a hold's silence absorbs
             for index, segment in enumerate(self.segments):
                 if self._stop.is_set():
                     break
@@ -296,10 +297,12 @@ class Playback:
                 if self._on_segment:
                     self._on_segment(index, segment)
                 if isinstance(segment, Silence):
-                    self._stop.wait(segment.seconds)
+                    self._stop.wait(segment.after(spoken))
+                    spoken = 0.0
                 else:
-                    self._speak(index, segment)
-                    self._stop.wait(speech_gap_after(self.segments, index))
+                    gap = speech_gap_after(self.segments, index)
+                    spoken += self._speak(index, segment) + gap
+                    self._stop.wait(gap)
             self.completed = not self._stop.is_set()
         except Exception as exc:
             self.error = exc
@@ -309,21 +312,23 @@ class Playback:
             if self._on_done:
                 self._on_done(self)
 
-    def _speak(self, index: int, segment: Speech) -> None:
+    def _speak(self, index: int, segment: Speech) -> float:
+        """Say ``segment`` (or write it, without a sound card); returns the seconds of audio it took."""
         samples = self.speaker.synthesise(segment.text, segment.rate)
+        length = len(samples) / audio.SAMPLE_RATE
         if self._stop.is_set() or not samples:
-            return
+            return length
         player = self.speaker.player()
         path = audio.write_wav(self.speaker.next_file(index), samples)
         if player is None:
             self.files.append(path)
             if self.speaker.realtime:  # keep real time, so a routine paces the same with or without a card
-                self._stop.wait(len(samples) / audio.SAMPLE_RATE)
-            return
+                self._stop.wait(length)
+            return length
         try:
             with self._lock:
                 if self._stop.is_set():
-                    return
+                    return length
                 self._process = subprocess.Popen([*player, str(path)], stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.PIPE)
             _, err = self._process.communicate()
@@ -331,6 +336,7 @@ class Playback:
                 raise SpeakerError(f"{player[0]} failed: {err.decode(errors='replace').strip()}")
         finally:
             path.unlink(missing_ok=True)
+        return length
 
 
 class Speaker:
@@ -373,6 +379,9 @@ class Speaker:
                progress: Callable[[int, int], None] | None = None) -> list[Rendered]:
         """Write ``plan`` as one WAV (exact silences, trimmed speech); returns where each segment landed.
 
+        A silence that absorbs the speech before it (a hold's reminder) is shortened by what that
+        speech really took, so the hold lasts what was announced to the sample.
+
         ``progress(done, total)`` is called after each spoken segment, for long renders.
         """
         segments = plan.merged().segments
@@ -380,16 +389,19 @@ class Speaker:
         if not total:
             raise ValueError("nothing to say: the plan has no speech" if segments else "nothing to say: empty plan")
         samples, placed, done = array("h"), [], 0
+        spoken = 0  # samples of speech since the last silence: a hold's silence absorbs its reminder exactly
         for index, segment in enumerate(segments):
             start = len(samples)
             if isinstance(segment, Silence):
-                samples.extend(audio.silence(segment.seconds))
+                samples.extend(audio.silence(segment.after(spoken / audio.SAMPLE_RATE)))
+                spoken = 0
             else:
                 samples.extend(self.synthesise(segment.text, segment.rate))
                 samples.extend(audio.silence(speech_gap_after(segments, index)))
                 done += 1
                 if progress:
                     progress(done, total)
+                spoken += len(samples) - start
             placed.append(Rendered(segment, start / audio.SAMPLE_RATE, (len(samples) - start) / audio.SAMPLE_RATE))
         written = audio.write_wav(path, samples)
         if not audio.has_audio(written):
