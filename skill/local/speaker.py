@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
-import os
 import queue
 import re
 import shutil
@@ -105,8 +104,9 @@ class _Engine:
         self.engine = pyttsx3.init()
         self.voices = {v.id for v in self.engine.getProperty("voices")}
         self.voice: str | None = None
-        self.folder = Path(tempfile.mkdtemp(prefix="nrc-tts-"))
-        atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
+        # Removed at interpreter exit, however the program ends (return, Ctrl-C, an uncaught error).
+        self._scratch = tempfile.TemporaryDirectory(prefix="nrc-tts-")
+        self.folder = Path(self._scratch.name)
         self._names = itertools.count()
         # The first runAndWait returns before its file is written and applies queued setProperty calls
         # late; after one throwaway file, setProperty takes effect at once (then we wait for espeak).
@@ -344,7 +344,9 @@ class Speaker:
 
     ``sound_card`` replaces the detection (tests inject ``lambda: False``). Without a sound card,
     :meth:`play` writes each spoken segment to ``output_dir`` (a new temporary folder by default),
-    says so once, and (when ``realtime``) still takes as long as the audio would.
+    says so once, and (when ``realtime``) still takes as long as the audio would. The temporary
+    folder (which also holds the files handed to the player) is removed by :meth:`close`, or at
+    exit if the program ends first; an ``output_dir`` the caller named is theirs and stays.
     """
 
     def __init__(self, *, voice: str = VOICE, base_wpm: float = BASE_WPM, output_dir: str | Path | None = None,
@@ -355,6 +357,8 @@ class Speaker:
         self.realtime = realtime
         self.timeout = timeout
         self._output_dir = Path(output_dir) if output_dir else None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None  # made on first use
+        self._scratch_lock = threading.Lock()
         self._sound_card = sound_card or sound_card_available
         self._detected = False
         self._player: tuple[str, ...] | None = None
@@ -421,13 +425,23 @@ class Speaker:
                 self._detected = True
                 self._player = player_command() if self._sound_card() else None
                 if self._player is None:
-                    logger.warning("No sound card found: writing audio to %s", self.output_dir)
+                    where = self.output_dir
+                    logger.warning("No sound card found: writing audio to %s%s", where,
+                                   " (a temporary folder, removed on exit; --audio-dir keeps it)"
+                                   if self._output_dir is None else "")
             return self._player
+
+    def _temporary(self) -> Path:
+        """This speaker's temporary folder, made on first use."""
+        with self._scratch_lock:  # not self._lock: player() holds that while it names the folder
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="neck-relief-audio-")
+            return Path(self._scratch.name)
 
     @property
     def output_dir(self) -> Path:
         if self._output_dir is None:
-            self._output_dir = Path(tempfile.mkdtemp(prefix="neck-relief-audio-"))
+            return self._temporary()
         self._output_dir.mkdir(parents=True, exist_ok=True)
         return self._output_dir
 
@@ -436,9 +450,7 @@ class Speaker:
         number = next(self._files)
         if self.player() is None:
             return self.output_dir / f"{number:04d}-segment{index:03d}.wav"
-        handle, name = tempfile.mkstemp(prefix="nrc-play-", suffix=".wav")
-        os.close(handle)
-        return Path(name)
+        return self._temporary() / f"play-{number:04d}.wav"
 
     def play(self, plan: Plan, on_segment: Callable[[int, Segment], None] | None = None,
              on_done: Callable[[Playback], None] | None = None) -> Playback:
@@ -457,13 +469,18 @@ class Speaker:
         return playback.start()
 
     def close(self) -> None:
-        """Stop any playback and let the engine's worker thread end (once no speaker uses it)."""
+        """Stop any playback, remove the temporary folder and let the engine's worker thread end
+        (once no speaker uses it)."""
         with self._lock:
             playback, self._playback = self._playback, None
             worker, self._worker = self._worker, None
         if playback is not None:
             playback.stop()
             playback.wait(self.timeout)
+        with self._scratch_lock:
+            scratch, self._scratch = self._scratch, None
+        if scratch is not None:
+            scratch.cleanup()
         if worker is not None:
             _release_worker()
 
