@@ -2,7 +2,8 @@
 
 For every routine and pace, renders the whole routine twice: as SSML read by ``espeak-ng -m`` (what
 Alexa is given) and with the local speaker (pyttsx3, real silences). Reports the largest hold error
-of each (announced seconds against the measured silence between the spoken anchors), the length the
+of each (announced seconds against the time measured from the end of "hold for ..." to the start of
+the release phrase, the spoken reminders inside the hold included), the length the
 skill states in its routine menu at that pace, the plan's estimate, and the rendered length. Prints a
 markdown table for the README.
 

@@ -24,7 +24,7 @@ TOPICS = (
     "suboccipital_release ball_release acupressure scalp_massage pressure hold_time "
     "frequency heat_ice after_massage when_to_stop contraindications flare_relief "
     "stretches posture sleep devices chiropractic massage_therapist physical_therapist "
-    "doctors treatments nerve_block breathing about otc_medicines prescription_medicines "
+    "doctors see_doctor treatments nerve_block breathing about otc_medicines prescription_medicines "
     "nerve_block_relief nerve_block_aftercare botox advanced_procedures tens acupuncture "
     "migraine_difference something_else dizziness_vision ear_face_jaw how_common "
     "triggers pregnancy stress_mood appointment supplements"

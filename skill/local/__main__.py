@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from skill.config import SkillConfig
@@ -158,10 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _exit_on_terminate(signum: int, _frame: object) -> None:
+    """SIGTERM (``kill``, a service manager) ends the program like Ctrl-C does: through ``finally`` blocks
+    and exit handlers, so the temporary audio folders are removed. The default would end it on the spot."""
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if __name__ == "__main__":  # only as the program itself: an embedding host keeps its own handlers
+        signal.signal(signal.SIGTERM, _exit_on_terminate)
     try:
         return args.func(args)
     except KeyboardInterrupt:

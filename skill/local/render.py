@@ -2,7 +2,9 @@
 
 A routine on Alexa arrives in chunks; here it is rendered in one piece so its pacing can be heard
 and measured end to end. The measurements (used by tests and bench/pacing.py) check that every
-hold lasts what the voice announced, on both the local speaker and espeak-ng's own SSML reading.
+hold lasts what the voice announced, from "hold for ..." to the release phrase with the reminders
+in between, on both the local speaker (which shortens a hold's silence by the real length of the
+reminder before it) and espeak-ng's own SSML reading (which has only the plan's estimate).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def render_routine(routine_id: str, pace: str, wav: str | Path, timeline: str | 
                    locale: str = "en-US", progress: bool = True, speaker: Speaker | None = None) -> dict[str, Any]:
     """Render a whole routine to ``wav`` (and its timeline to ``timeline``); returns a summary.
 
-    Timeline starts come from the rendered audio, so the WAV and the timeline agree to the sample.
+    Timeline starts and lengths come from the rendered audio, so the WAV and the timeline agree to the sample.
     """
     plan = routine_plan(routine_id, pace, locale)
     placed = (speaker or shared_speaker()).render(plan, wav, progress_bar() if progress else None)
@@ -69,8 +71,8 @@ def render_routine(routine_id: str, pace: str, wav: str | Path, timeline: str | 
         if isinstance(seg, Speech):
             entry |= {"text": seg.text, "rate": seg.rate, "planned_length": round(speech_seconds(seg), 3),
                       "rendered_length": round(part.length, 3)}
-        else:
-            entry["planned_length"] = seg.seconds
+        else:  # a hold's silence after a reminder is rendered shorter or longer than planned, by the estimate's error
+            entry |= {"planned_length": seg.seconds, "rendered_length": round(part.length, 3)}
         segments.append(entry)
     if timeline is not None:
         Path(timeline).write_text(json.dumps(segments, indent=1) + "\n", encoding="utf-8")
@@ -132,7 +134,11 @@ def align(planned: Sequence[float], measured: Sequence[float]) -> list[int]:
 
 @dataclass(frozen=True)
 class HoldCheck:
-    """One announced hold and the silence measured for it (the sum of its pieces)."""
+    """One announced hold and how long it measured from "hold for ..." to the release phrase.
+
+    The span runs from the start of the hold's first silence to the end of its last, so the spoken
+    reminders between its pieces count: that is the time a listener holds the press.
+    """
 
     announced: int
     measured: float
@@ -142,23 +148,39 @@ class HoldCheck:
         return self.measured - self.announced
 
 
-def measure_silences(plan: Plan, wav: str | Path) -> list[tuple[Silence, float]]:
-    """Each planned silence of ``plan`` (merged, as rendered) with the length measured in ``wav``."""
+@dataclass(frozen=True)
+class Gap:
+    """A planned silence and the silent run measured for it: where it starts and how long it lasts."""
+
+    silence: Silence
+    start: float
+    length: float
+
+
+def measure_silences(plan: Plan, wav: str | Path) -> list[Gap]:
+    """Each planned silence of ``plan`` (merged, as rendered) with the silent run measured for it in ``wav``."""
     silences = [s for s in plan.merged().segments if isinstance(s, Silence)]
-    gaps = [length for _, length in audio.silent_runs(wav, min_seconds=GAP_MIN_SECONDS)]
-    return [(s, gaps[j]) for s, j in zip(silences, align([s.seconds for s in silences], gaps), strict=True)]
+    gaps = audio.silent_runs(wav, min_seconds=GAP_MIN_SECONDS)
+    matched = align([s.seconds for s in silences], [length for _, length in gaps])
+    return [Gap(s, *gaps[j]) for s, j in zip(silences, matched, strict=True)]
 
 
 def measure_holds(plan: Plan, wav: str | Path) -> list[HoldCheck]:
-    """Every hold in ``plan`` (pieces labelled ``hold:N``) with its total measured silence."""
+    """Every hold in ``plan`` (pieces labelled ``hold:N``), measured from its first silence to its last.
+
+    A hold's pieces are its consecutive ``hold:N`` silences until their nominal lengths (each piece
+    with the reminder it absorbs) reach N.
+    """
     checks: list[HoldCheck] = []
-    planned_sum, measured_sum = 0.0, 0.0
-    for silence, measured in measure_silences(plan, wav):
-        if not silence.label.startswith(HOLD_LABEL):
+    nominal, first = 0.0, None
+    for gap in measure_silences(plan, wav):
+        label = gap.silence.label
+        if not label.startswith(HOLD_LABEL):
             continue
-        announced = int(silence.label[len(HOLD_LABEL):])
-        planned_sum, measured_sum = planned_sum + silence.seconds, measured_sum + measured
-        if planned_sum >= announced - 1e-6:  # the last piece of this hold
-            checks.append(HoldCheck(announced, round(measured_sum, 3)))
-            planned_sum, measured_sum = 0.0, 0.0
+        announced = int(label[len(HOLD_LABEL):])
+        nominal += gap.silence.seconds + gap.silence.absorbs
+        first = gap.start if first is None else first
+        if nominal >= announced - 1e-6:  # the last piece of this hold
+            checks.append(HoldCheck(announced, round(gap.start + gap.length - first, 3)))
+            nominal, first = 0.0, None
     return checks

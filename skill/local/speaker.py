@@ -12,7 +12,6 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
-import os
 import queue
 import re
 import shutil
@@ -105,8 +104,9 @@ class _Engine:
         self.engine = pyttsx3.init()
         self.voices = {v.id for v in self.engine.getProperty("voices")}
         self.voice: str | None = None
-        self.folder = Path(tempfile.mkdtemp(prefix="nrc-tts-"))
-        atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
+        # Removed at interpreter exit, however the program ends (return, Ctrl-C, an uncaught error).
+        self._scratch = tempfile.TemporaryDirectory(prefix="nrc-tts-")
+        self.folder = Path(self._scratch.name)
         self._names = itertools.count()
         # The first runAndWait returns before its file is written and applies queued setProperty calls
         # late; after one throwaway file, setProperty takes effect at once (then we wait for espeak).
@@ -283,6 +283,7 @@ class Playback:
 
     def _run(self) -> None:
         try:
+            spoken = 0.0  # seconds of speech since the last silence, which a hold's silence absorbs
             for index, segment in enumerate(self.segments):
                 if self._stop.is_set():
                     break
@@ -290,10 +291,12 @@ class Playback:
                 if self._on_segment:
                     self._on_segment(index, segment)
                 if isinstance(segment, Silence):
-                    self._stop.wait(segment.seconds)
+                    self._stop.wait(segment.after(spoken))
+                    spoken = 0.0
                 else:
-                    self._speak(index, segment)
-                    self._stop.wait(speech_gap_after(self.segments, index))
+                    gap = speech_gap_after(self.segments, index)
+                    spoken += self._speak(index, segment) + gap
+                    self._stop.wait(gap)
             self.completed = not self._stop.is_set()
         except Exception as exc:
             self.error = exc
@@ -303,21 +306,23 @@ class Playback:
             if self._on_done:
                 self._on_done(self)
 
-    def _speak(self, index: int, segment: Speech) -> None:
+    def _speak(self, index: int, segment: Speech) -> float:
+        """Say ``segment`` (or write it, without a sound card); returns the seconds of audio it took."""
         samples = self.speaker.synthesise(segment.text, segment.rate)
+        length = len(samples) / audio.SAMPLE_RATE
         if self._stop.is_set() or not samples:
-            return
+            return length
         player = self.speaker.player()
         path = audio.write_wav(self.speaker.next_file(index), samples)
         if player is None:
             self.files.append(path)
             if self.speaker.realtime:  # keep real time, so a routine paces the same with or without a card
-                self._stop.wait(len(samples) / audio.SAMPLE_RATE)
-            return
+                self._stop.wait(length)
+            return length
         try:
             with self._lock:
                 if self._stop.is_set():
-                    return
+                    return length
                 self._process = subprocess.Popen([*player, str(path)], stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.PIPE)
             _, err = self._process.communicate()
@@ -325,6 +330,7 @@ class Playback:
                 raise SpeakerError(f"{player[0]} failed: {err.decode(errors='replace').strip()}")
         finally:
             path.unlink(missing_ok=True)
+        return length
 
 
 class Speaker:
@@ -332,7 +338,9 @@ class Speaker:
 
     ``sound_card`` replaces the detection (tests inject ``lambda: False``). Without a sound card,
     :meth:`play` writes each spoken segment to ``output_dir`` (a new temporary folder by default),
-    says so once, and (when ``realtime``) still takes as long as the audio would.
+    says so once, and (when ``realtime``) still takes as long as the audio would. The temporary
+    folder (which also holds the files handed to the player) is removed by :meth:`close`, or at
+    exit if the program ends first; an ``output_dir`` the caller named is theirs and stays.
     """
 
     def __init__(self, *, voice: str = VOICE, base_wpm: float = BASE_WPM, output_dir: str | Path | None = None,
@@ -343,6 +351,8 @@ class Speaker:
         self.realtime = realtime
         self.timeout = timeout
         self._output_dir = Path(output_dir) if output_dir else None
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None  # made on first use
+        self._scratch_lock = threading.Lock()
         self._sound_card = sound_card or sound_card_available
         self._detected = False
         self._player: tuple[str, ...] | None = None
@@ -366,6 +376,9 @@ class Speaker:
     def render(self, plan: Plan, path: str | Path,
                progress: Callable[[int, int], None] | None = None) -> list[Rendered]:
         """Write ``plan`` as one WAV (exact silences, trimmed speech); returns where each segment landed.
+
+        A silence that absorbs the speech before it (a hold's reminder) is shortened by what that
+        speech really took, so the hold lasts what was announced to the sample.
 
         ``progress(done, total)`` is called after each spoken segment, for long renders.
         """
@@ -398,13 +411,23 @@ class Speaker:
                 self._detected = True
                 self._player = player_command() if self._sound_card() else None
                 if self._player is None:
-                    logger.warning("No sound card found: writing audio to %s", self.output_dir)
+                    where = self.output_dir
+                    logger.warning("No sound card found: writing audio to %s%s", where,
+                                   " (a temporary folder, removed on exit; --audio-dir keeps it)"
+                                   if self._output_dir is None else "")
             return self._player
+
+    def _temporary(self) -> Path:
+        """This speaker's temporary folder, made on first use."""
+        with self._scratch_lock:  # not self._lock: player() holds that while it names the folder
+            if self._scratch is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="neck-relief-audio-")
+            return Path(self._scratch.name)
 
     @property
     def output_dir(self) -> Path:
         if self._output_dir is None:
-            self._output_dir = Path(tempfile.mkdtemp(prefix="neck-relief-audio-"))
+            return self._temporary()
         self._output_dir.mkdir(parents=True, exist_ok=True)
         return self._output_dir
 
@@ -413,9 +436,7 @@ class Speaker:
         number = next(self._files)
         if self.player() is None:
             return self.output_dir / f"{number:04d}-segment{index:03d}.wav"
-        handle, name = tempfile.mkstemp(prefix="nrc-play-", suffix=".wav")
-        os.close(handle)
-        return Path(name)
+        return self._temporary() / f"play-{number:04d}.wav"
 
     def play(self, plan: Plan, on_segment: Callable[[int, Segment], None] | None = None,
              on_done: Callable[[Playback], None] | None = None) -> Playback:
@@ -434,13 +455,18 @@ class Speaker:
         return playback.start()
 
     def close(self) -> None:
-        """Stop any playback and let the engine's worker thread end (once no speaker uses it)."""
+        """Stop any playback, remove the temporary folder and let the engine's worker thread end
+        (once no speaker uses it)."""
         with self._lock:
             playback, self._playback = self._playback, None
             worker, self._worker = self._worker, None
         if playback is not None:
             playback.stop()
             playback.wait(self.timeout)
+        with self._scratch_lock:
+            scratch, self._scratch = self._scratch, None
+        if scratch is not None:
+            scratch.cleanup()
         if worker is not None:
             _release_worker()
 

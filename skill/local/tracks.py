@@ -93,7 +93,7 @@ def countdowns(placed: list[tuple[Segment, float, float]], locale: str) -> list[
             else:
                 hold_left = float(seg.label[len(HOLD_PREFIX):])
                 out.append(Countdown("Hold", round(start * 1000), round(end * 1000)))
-            hold_left -= seg.seconds
+            hold_left -= seg.seconds + seg.absorbs  # a piece's reminder is part of the hold
             continue
         if seg.label == "breath":
             label = "Breathe in" if said.endswith(breathe_in) else "Breathe out"

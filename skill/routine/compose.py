@@ -2,6 +2,16 @@
 
 All timing decisions live here: how holds are announced and anchored, how pace scales holds and
 breaths, and how many steps fit in one response. Renderers only translate the resulting plan.
+
+The hold rule: a hold of N seconds lasts N seconds from the end of "hold for N seconds" to the start
+of the release phrase, the reminders spoken inside it included. It is cut into silent pieces of at
+most ten seconds (Alexa's longest break) with a reminder between two pieces; each silence after a
+reminder is shortened by that reminder's estimated length (``estimate.speech_seconds``) and records
+it in ``Silence.absorbs``. Renderers that only have the estimate (SSML, APL-A) play the shortened
+silences as they are; renderers that synthesise the speech and so know its real length (the local
+speaker, a pre-rendered track) play ``Silence.after(real length)``, which makes the hold exact. The
+last reminder says how many seconds are left, counted from when it starts. Breaths and counts are
+not holds: their silences are the announced seconds after each cue word.
 """
 
 from __future__ import annotations
@@ -9,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from skill.speech.estimate import estimate_seconds
+from skill.speech.estimate import estimate_seconds, speech_seconds
 from skill.speech.plan import DEFAULT_PACE, PACES, Plan, Silence, Speech
 from skill.speech.ssml import MAX_BREAK_SECONDS, render_body
 from skill.text import number_words
@@ -99,14 +109,17 @@ class Composer:
             parts.append(self._say(cues.hold_announce.format(seconds=seconds_words(total)), style))
             pieces = hold_pieces(total)
             for i, piece in enumerate(pieces):
+                spoken = 0.0
                 if i:
-                    anchor = (
+                    anchor = self._say(
                         cues.hold_remaining.format(seconds=seconds_words(piece))
                         if i == len(pieces) - 1
-                        else style.pick(cues.hold_anchors, salt + i)
+                        else style.pick(cues.hold_anchors, salt + i),
+                        style,
                     )
-                    parts.append(self._say(anchor, style))
-                parts.append(Silence(piece, f"hold:{total}"))
+                    spoken = round(speech_seconds(anchor), 3)
+                    parts.append(anchor)
+                parts.append(Silence(round(piece - spoken, 3), f"hold:{total}", spoken))
             parts.append(self._say(style.pick(cues.release, salt), style))
             return Plan(tuple(parts))
         if isinstance(seg, Breathe):

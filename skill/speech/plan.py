@@ -32,10 +32,23 @@ class Speech:
 
 @dataclass(frozen=True)
 class Silence:
-    """A pause of ``seconds``. ``label`` marks timed parts (``"hold"``, ``"breath"``) for timelines."""
+    """A pause of ``seconds``. ``label`` marks timed parts (``"hold"``, ``"breath"``) for timelines.
+
+    ``absorbs`` is the estimated length of the speech since the previous silence (a reminder spoken
+    inside a hold) that was already taken off ``seconds``, so that speech and silence together last
+    ``seconds + absorbs``. Renderers that only have the estimate (SSML, APL-A) play ``seconds``;
+    renderers that synthesise and so know how long that speech really took play :meth:`after`.
+    """
 
     seconds: float
     label: str = ""
+    absorbs: float = 0.0
+
+    def after(self, spoken: float) -> float:
+        """The silence to play when the speech since the previous silence really lasted ``spoken`` seconds."""
+        if not self.absorbs:
+            return self.seconds
+        return max(0.0, round(self.seconds + self.absorbs - spoken, 3))
 
 
 Segment = Speech | Silence
@@ -81,7 +94,9 @@ class Plan:
                 continue
             prev = out[-1] if out else None
             if isinstance(seg, Silence) and isinstance(prev, Silence):
-                out[-1] = Silence(round(prev.seconds + seg.seconds, 3), prev.label or seg.label)
+                # absorbs add up: the speech before the second silence is none at all
+                out[-1] = Silence(round(prev.seconds + seg.seconds, 3), prev.label or seg.label,
+                                  round(prev.absorbs + seg.absorbs, 3))
             elif isinstance(seg, Speech) and isinstance(prev, Speech) and prev.rate == seg.rate:
                 out[-1] = Speech(f"{prev.text} {seg.text}", seg.rate)
             else:

@@ -101,7 +101,9 @@ def render_parts(parts: Sequence[Plan], voice: Voice, locale: str, progress: Pro
     """Render ``parts`` back to back (each merged to its canonical form) and note where each begins.
 
     Silences are exact to the sample; speech is the engine's, trimmed. A part that starts with speech
-    right after a part that ended with speech gets the same short gap as within a part.
+    right after a part that ended with speech gets the same short gap as within a part. A silence that
+    absorbs the speech before it (a hold's reminder) is shortened by what that speech really took, so a
+    hold lasts what was announced to the sample, whatever the engine's speed.
     """
     flat: list[Segment] = []
     firsts: list[int] = []
@@ -113,10 +115,12 @@ def render_parts(parts: Sequence[Plan], voice: Voice, locale: str, progress: Pro
         raise ValueError("nothing to say: the plan has no speech" if flat else "nothing to say: empty plan")
     rate = voice.sample_rate
     samples, placed, done = array("h"), [], 0
+    spoken_since = 0  # samples of speech since the last silence
     for index, segment in enumerate(flat):
         start = len(samples)
         if isinstance(segment, Silence):
-            samples.extend(audio.silence(segment.seconds, rate))
+            samples.extend(audio.silence(segment.after(spoken_since / rate), rate))
+            spoken_since = 0
         else:
             spoken = audio.trim(voice.synthesize(segment, locale), rate)
             if not spoken:
@@ -126,6 +130,7 @@ def render_parts(parts: Sequence[Plan], voice: Voice, locale: str, progress: Pro
             done += 1
             if progress:
                 progress(done, total)
+            spoken_since += len(samples) - start
         placed.append(Placed(segment, start, len(samples) - start))
     starts = tuple(placed[i].start if i < len(placed) else len(samples) for i in firsts)
     return Rendering(samples, rate, tuple(placed), starts)

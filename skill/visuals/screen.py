@@ -67,21 +67,22 @@ def headings(content: LocaleContent, drawings: Drawings) -> dict[str, tuple[str,
     return out
 
 
-def _hold_cues(at: float, piece: int, left: int, every: int) -> list[Cue]:
-    """One silent piece of a hold, counting down the hold's announced seconds (``left`` at its start).
+def _hold_cues(at: float, seconds: int, every: int) -> list[Cue]:
+    """A whole hold from ``at``, counting down its announced ``seconds`` (one cue when ``every`` is 0).
 
-    When the piece ends with seconds still to go, their number shows at once, while the voice says it.
+    The count runs on through the reminders said inside the hold: the composer shortens the
+    silences by what those take, so the hold ends ``seconds`` after it starts, and "ten seconds
+    more" is said as 10 shows.
     """
-    cues = [Cue(at + k, "Hold", str(left - k)) for k in range(0, piece, every)] if every > 0 else [
-        Cue(at, "Hold", str(left))]
-    return cues + ([Cue(at + piece, "Hold", str(left - piece))] if left > piece else [])
+    return [Cue(at + k, "Hold", str(seconds - k)) for k in range(0, seconds, every)] if every > 0 else [
+        Cue(at, "Hold", str(seconds))]
 
 
 def routine_screen(plan: Plan, content: LocaleContent, drawings: Drawings, every: int = 1) -> RoutineScreen | None:
     """The steps and timed cues of ``plan`` (a response's speech then its timed part), or None without steps.
 
-    A hold counts down its announced seconds during its silences (so "ten more" is said as 10 shows),
-    ending where its release phrase is said;
+    A hold counts down its announced seconds from its first silence, across its reminders, ending
+    where its release phrase is said;
     a breath shows "Breathe in" or "And out" with its seconds; a count shows the number just said.
     """
     known = headings(content, drawings)
@@ -90,20 +91,22 @@ def routine_screen(plan: Plan, content: LocaleContent, drawings: Drawings, every
     cues: list[Cue] = []
     at = 0.0
     said = ""
-    held = 0.0  # seconds of the current hold already silent; anchors in between do not count, as the voice says
+    held = 0.0  # nominal seconds of the current hold so far: its pieces and the reminders they absorb
     for seg in plan.segments:
         if isinstance(seg, Speech):
             if seg.text in words.release:
                 cues.append(Cue(at, "", ""))
-                held = 0.0
             if seg.text in known:
                 steps.append(StepShown(at, *known[seg.text]))
             said = seg.text
             at += speech_seconds(seg)
             continue
         if seg.label.startswith("hold:"):
-            cues += _hold_cues(at, round(seg.seconds), round(int(seg.label.split(":")[1]) - held), every)
-            held += seg.seconds
+            announced = int(seg.label.split(":")[1])
+            if not held:
+                cues += _hold_cues(at, announced, every)
+            held += seg.seconds + seg.absorbs
+            held = 0.0 if held >= announced - 1e-6 else held
         elif seg.label in ("breath", "rep"):
             breath = words.breathe_in if said == words.breathe_in else words.breathe_out
             phase = said if seg.label == "rep" else breath

@@ -40,13 +40,30 @@ def test_every_topic_resolved_by_alexa_answers_and_sets_last_topic(talk, topic):
     ("should I use heat or ice", "heat_ice"),
     ("how hard should I press", "pressure"),
     ("can I use a massage gun on my neck", "devices"),
-    ("when should I see a doctor", "doctors"),
+    ("when should I see a doctor", "see_doctor"),
+    ("what kind of doctor treats this", "doctors"),
     ("Is a tennis ball against the wall a good idea?", "ball_release"),
 ])
 def test_free_text_questions_reach_their_topic(talk, question, topic):
     talk.launch()
     talk.intent("AskQuestionIntent", question=question)
     assert talk.attributes["last_topic"] == topic
+
+
+@pytest.mark.parametrize(("question", "topic", "says"), [
+    ("when should I see a doctor", "see_doctor",
+     ("keeps coming back", "gets worse", "call nine one one")),
+    ("what kind of doctor treats this", "doctors",
+     ("primary care doctor", "neurologist", "pain specialist", "physical therapist", "licensed massage therapist")),
+])
+def test_when_to_see_a_doctor_and_who_to_see_are_two_answers(talk, question, topic, says):
+    """Said as a person would (the local NLU, then the skill): "when" is about signs and timing, "who" about people."""
+    talk.launch()
+    exchange = talk.say(question)
+    assert talk.attributes["last_topic"] == topic
+    assert all(words in exchange.transcript for words in says), exchange.transcript
+    other = "neurologist" if topic == "see_doctor" else "keeps coming back"
+    assert other not in exchange.transcript
 
 
 def test_unknown_question_is_honest_and_clears_last_topic(talk):

@@ -8,6 +8,7 @@ import pytest
 
 from skill.content import ROUTINE_IDS, available_locales, load
 from skill.routine.model import Hold
+from skill.speech.estimate import speech_seconds
 from skill.speech.parse import plan_from_response
 from skill.speech.plan import Silence, Speech
 from skill.text import parse_number
@@ -35,7 +36,8 @@ def steps_in(exchange) -> list[int]:
 
 
 def hold_groups(exchange) -> list[tuple[int, float]]:
-    """(announced seconds, total silence) for each hold in a response, from its rendered plan."""
+    """(announced seconds, planned length) for each hold in a response, from its rendered plan: the
+    silences and the estimated length of the reminders said between them, as the composer plans it."""
     groups: list[tuple[int, float]] = []
     current: list[float] = []
     label = ""
@@ -45,6 +47,8 @@ def hold_groups(exchange) -> list[tuple[int, float]]:
         if isinstance(seg, Speech) and label and seg.text.startswith(CONTENT.cues.release):
             groups.append((label, sum(current)))
             label = ""
+        elif isinstance(seg, Speech) and label and current:  # a reminder inside the hold
+            current.append(speech_seconds(seg))
         if isinstance(seg, Speech) and "Hold for" in seg.text:
             label = seg.text.split("Hold for")[-1]
             current = []

@@ -125,9 +125,9 @@ def test_countdowns_cover_each_hold_with_its_reminders_and_name_the_breaths(rend
     totals: list[float] = []
     for piece in announced:  # pieces of one hold add up to the announced seconds
         if totals and totals[-1] < float(piece.label[5:]) - 1e-6:
-            totals[-1] += piece.seconds
+            totals[-1] += piece.seconds + piece.absorbs
         else:
-            totals.append(piece.seconds)
+            totals.append(piece.seconds + piece.absorbs)
     assert len(holds) == len(totals)
     for hold, total in zip(holds, totals, strict=True):
         assert hold["end_ms"] - hold["start_ms"] >= total * 1000  # the hold, and any reminder spoken within it

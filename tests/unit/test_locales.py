@@ -142,7 +142,7 @@ def test_answers_stay_within_the_word_limit_once_filled(locale, localized):
     ("en-CA", "doctors", "answer", "Start with your family doctor,", "primary care"),
     ("en-CA", "massage_therapist", "answer", "A registered massage therapist", "licensed"),
     ("en-AU", "scalp_massage", "more", "desensitisation", "desensitization"),
-    ("en-AU", "doctors", "card", "GP first.", "Primary care"),
+    ("en-AU", "doctors", "card", "GP first:", "Primary care"),
     ("en-AU", "massage_therapist", "card", "A qualified massage therapist", "licensed"),
     ("en-IN", "chiropractic", "more", "exercise programme", "program "),
     ("en-IN", "nerve_block", "card", "local anaesthetic", "anesthetic"),
@@ -170,12 +170,12 @@ def test_us_forms_kept_where_the_locale_uses_them_too(locale, topic, field, kept
 
 
 @pytest.mark.parametrize(("locale", "topic", "question"), [
-    ("en-GB", "doctors", "should i see my gp"),
+    ("en-GB", "see_doctor", "should i see my gp"),
     ("en-GB", "red_flags", "when should i go to a and e"),
     ("en-GB", "heat_ice", "can i use a hot water bottle"),
     ("en-GB", "physical_therapist", "should i see a physiotherapist"),
     ("en-CA", "massage_therapist", "should i see a registered massage therapist"),
-    ("en-CA", "doctors", "should i see my family doctor"),
+    ("en-CA", "see_doctor", "should i see my family doctor"),
     ("en-AU", "red_flags", "when should i call triple zero"),
     ("en-AU", "heat_ice", "can i use a wheat bag"),
     ("en-IN", "red_flags", "when should i go to casualty"),

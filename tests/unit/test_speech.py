@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from xml.etree import ElementTree
 
 import pytest
@@ -10,7 +11,7 @@ from skill.content import load
 from skill.routine.compose import CHUNK_SECONDS, Style, fits, hold_pieces, scaled_hold
 from skill.routine.model import Hold
 from skill.speech.apla import render_apla
-from skill.speech.estimate import WORDS_PER_MINUTE_AT_100, estimate_seconds
+from skill.speech.estimate import WORDS_PER_MINUTE_AT_100, estimate_seconds, speech_seconds
 from skill.speech.plan import PACE_ORDER, Plan, Silence, Speech
 from skill.speech.ssml import SSMLError, problems, render_ssml, to_text
 
@@ -89,9 +90,28 @@ def test_long_hold_gets_anchors_and_no_adjacent_breaks(pace):
     plan = composer.segment(Hold(30, "Rest your head."), Style(pace))
     ssml = render_ssml(plan)
     assert problems(ssml) == []
-    silences = [s.seconds for s in plan.segments if isinstance(s, Silence)]
-    assert sum(silences) == scaled_hold(30, Style(pace))
     assert any("more" in s.text for s in plan.segments if isinstance(s, Speech))
+    # From the end of "hold for ..." to the release the plan lasts the announced time, reminders included:
+    # each silence after a reminder is shortened by that reminder's estimate, and says so in ``absorbs``.
+    segments = plan.segments
+    first = next(i for i, s in enumerate(segments) if isinstance(s, Silence))
+    inside = Plan(segments[first:-1])
+    assert estimate_seconds(inside) == pytest.approx(scaled_hold(30, Style(pace)), abs=0.01)
+    for before, silence in itertools.pairwise(segments[first:-1]):
+        if isinstance(silence, Silence):
+            assert silence.absorbs == pytest.approx(speech_seconds(before), abs=0.001)
+            assert silence.seconds >= 2
+
+
+def test_a_silence_that_absorbs_speech_gives_back_what_the_speech_did_not_take():
+    silence = Silence(8.5, "hold:10", absorbs=1.5)
+    assert silence.after(1.5) == 8.5 and silence.after(1.1) == 8.9 and silence.after(2.0) == 8.0
+    assert silence.after(20.0) == 0.0  # never negative
+    assert Silence(3, "breath").after(1.2) == 3  # nothing absorbed: played as planned
+    # merging keeps the sum: the speech before the second silence of a pair is none at all
+    merged = Plan.of("Ten seconds more.", Silence(2, "hold:10", absorbs=1.0),
+                     Silence(6, "hold:10", absorbs=0.5)).merged()
+    assert merged.segments[1] == Silence(8, "hold:10", absorbs=1.5)
 
 
 def test_pace_scales_holds_and_rate():

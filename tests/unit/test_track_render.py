@@ -48,8 +48,25 @@ def spoken_seconds(speech: Speech) -> float:
     return round(speech_seconds(speech), 2)
 
 
-def fake_length(plan: Plan) -> float:
-    return sum(s.seconds if isinstance(s, Silence) else spoken_seconds(s) for s in plan.merged().segments)
+def fake_timeline(parts: list[Plan]) -> tuple[list[tuple[float, Silence]], list[float], float]:
+    """What the fake engine's track must hold, by the renderer's rules: each silence with where it starts,
+    each part's start, and the total. A silence absorbing a reminder plays what the reminder left of it."""
+    flat, firsts = [], []
+    for part in parts:
+        firsts.append(len(flat))
+        flat.extend(part.merged().segments)
+    silences, starts, elapsed, spoken = [], [], 0.0, 0.0
+    for index, seg in enumerate(flat):
+        if index in firsts:
+            starts.append(elapsed)
+        if isinstance(seg, Silence):
+            silences.append((elapsed, Silence(seg.after(spoken), seg.label)))
+            elapsed, spoken = elapsed + seg.after(spoken), 0.0
+        else:
+            following = flat[index + 1] if index + 1 < len(flat) else None
+            length = spoken_seconds(seg) + (SPEECH_GAP_SECONDS if isinstance(following, Speech) else 0.0)
+            elapsed, spoken = elapsed + length, spoken + length
+    return silences, starts, elapsed
 
 
 def padded_speech(speech: Speech, _locale: str) -> array:
@@ -80,24 +97,17 @@ def test_length_silences_and_steps_follow_the_plan(routine: str, pace: str) -> N
     assert rendering.seconds == pytest.approx(estimate_seconds(plan), rel=0.02)
 
     # Every planned silence is a silent run of its length where the plan puts it (the engine's
-    # padding trimmed away); nothing else in the track is silent.
-    expected, elapsed = [], 0.0
-    for seg in plan.merged().segments:
-        if isinstance(seg, Silence):
-            expected.append((elapsed, seg.seconds))
-        elapsed += seg.seconds if isinstance(seg, Silence) else spoken_seconds(seg)
+    # padding trimmed away; a hold's silence shortened by its reminder); nothing else is silent.
+    expected, starts, total = fake_timeline(parts)
+    assert rendering.seconds == pytest.approx(total, abs=0.02)
     runs = audio.silent_runs_in(rendering.samples, RATE, min_seconds=0.2)
     assert len(runs) == len(expected)
-    for (start, length), (want_start, want_length) in zip(runs, expected, strict=True):
+    for (start, length), (want_start, want) in zip(runs, expected, strict=True):
         assert start == pytest.approx(want_start, abs=0.02)
-        assert length == pytest.approx(want_length, abs=0.02)
+        assert length == pytest.approx(want.seconds, abs=0.02)
 
-    # Each step starts where its part starts: step one at 0 ms, with the intro; the others at the
-    # sum of the parts before them.
+    # Each step starts where its part starts: step one at 0 ms, with the intro.
     track = rendering.track("en-US", routine, pace)
-    starts = [0.0]
-    for part in parts[:-1]:
-        starts.append(starts[-1] + fake_length(part))
     assert track.steps[0] == 0
     assert [s / 1000 for s in track.steps] == pytest.approx(starts, abs=0.02)
     assert [track.step_at(s + 1) for s in track.steps] == list(range(len(parts)))
@@ -180,3 +190,12 @@ def test_the_decoded_mp3_has_every_planned_silence_where_the_timeline_puts_it(tm
     for (start, length), (want_start, want_length) in zip(runs, planned, strict=True):
         assert start == pytest.approx(want_start, abs=0.05)
         assert length == pytest.approx(want_length, abs=0.05)
+
+
+def test_a_hold_absorbs_its_reminder_as_really_spoken_by_a_slow_engine() -> None:
+    """The plan took an estimated 1 s reminder off the hold's last 5 s; an engine taking 2 s to say it leaves 3 s."""
+    slow = Voice("slow", RATE, lambda speech, _l: tone(2.0))
+    plan = Plan.of(Speech("Hold for six seconds.", 100), Silence(1.0, "hold"), Speech("Breathe.", 100),
+                   Silence(4.0, "hold", absorbs=1.0), Speech("Release.", 100))
+    runs = audio.silent_runs_in(render_parts([plan], slow, "en-US").samples, RATE, min_seconds=0.2)
+    assert [round(length, 2) for _, length in runs] == [1.0, 3.0]
