@@ -8,6 +8,7 @@ they never touch the ASK SDK, so the whole conversation is testable without enve
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -34,6 +35,9 @@ HOW_TO_TOPICS = frozenset({
     "frequency", "stretches", "flare_relief", "breathing", "posture", "heat_ice", "devices", "tens", "sleep",
 })
 URGENT_RATE = 100  # urgent answers at Alexa's own clear speed, whatever pace the routine uses
+# "More" comes in pages of whole sentences: with its follow-up question each stays within about 20 s.
+MORE_PAGE_SECONDS = 17.0
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
@@ -271,18 +275,40 @@ class Coach:
         else:
             follow, offer = self.p("what_next"), None
         return self._turn(self.say(answer, follow), self.say(follow), card=self._card(topic),
-                          last_topic=topic_id, offer=offer)
+                          last_topic=topic_id, offer=offer, more_page=None)
 
     def more(self) -> Turn:
+        """The rest of the last topic, a page of at most about 20 s at a time, each but the last
+        ending with an offer of more (the card holds it all)."""
         self._settle()
         topic_id = self.session.get("last_topic")
         topic = self.content.topics.get(topic_id) if isinstance(topic_id, str) else None
-        follow = self._mid_routine_offer() or self.p("what_next")
+        routine_offer = self._mid_routine_offer()
         if topic is None or topic.more is None:
-            return self._turn(self.say(self.p("no_more"), follow), self.say(follow), offer=None)
+            follow = routine_offer or self.p("what_next")
+            return self._turn(self.say(self.p("no_more"), follow), self.say(follow), offer=None, more_page=None)
+        pages = self._pages(self.content.fill(topic.more))
+        page = self.session.get("more_page", 0)
+        page = page if isinstance(page, int) and 0 <= page < len(pages) else 0
         card = Card(topic.title, self.content.fill(topic.more, card=True))
+        if page + 1 < len(pages):
+            follow = self.p("offer_more")
+            return self._turn(self.say(pages[page], follow), self.say(follow), card=card, offer="more",
+                              more_page=page + 1)
+        follow = routine_offer or self.p("what_next")
         offer = "continue" if self.routine else None
-        return self._turn(self.say(self.content.fill(topic.more), follow), self.say(follow), card=card, offer=offer)
+        return self._turn(self.say(pages[page], follow), self.say(follow), card=card, offer=offer, more_page=None)
+
+    def _pages(self, text: str) -> list[str]:
+        """Whole sentences packed into pages of at most MORE_PAGE_SECONDS at the user's pace."""
+        pages: list[str] = []
+        for sentence in _SENTENCE_END.split(text.strip()):
+            joined = f"{pages[-1]} {sentence}" if pages else sentence
+            if pages and estimate_seconds(self.say(joined)) <= MORE_PAGE_SECONDS:
+                pages[-1] = joined
+            else:
+                pages.append(sentence)
+        return pages
 
     def repeat(self) -> Turn:
         """In a routine: the step being played when interrupted, else the step just heard."""

@@ -42,6 +42,28 @@ def coach(content, seed: int, profile: Profile | None = None) -> Coach:
     return Coach(content, profile or Profile(), {}, rng=random.Random(seed))
 
 
+def more_pages(content, seed: int, topic: str) -> list:
+    """Every page of a topic's "more", as the person hears them saying "more" after each."""
+    turn, pages = coach(content, seed).topic(topic), []
+    while len(pages) < 10:
+        turn = Coach(content, turn.profile, turn.session, rng=random.Random(seed)).more()
+        pages.append(turn)
+        if turn.session.get("offer") != "more":
+            return pages
+    raise AssertionError(f"{topic}: more never ends")
+
+
+def test_more_comes_in_pages_that_together_say_it_all():
+    content = load("en-US")
+    topic = max(content.topics.values(), key=lambda t: len(t.more or ""))
+    pages = more_pages(content, 0, topic.id)
+    assert len(pages) > 1
+    heard = " ".join(page.speech.text() for page in pages)
+    for sentence in content.fill(topic.more).split(". "):
+        assert sentence.rstrip(".") in heard
+    assert all(page.card is not None and page.card.text == content.fill(topic.more, card=True) for page in pages)
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_spoken_answer_is_about_twenty_seconds_at_most(locale):
     """What the person hears for a topic (the answer, then the follow-up question it ends with) at the
@@ -55,6 +77,8 @@ def test_every_spoken_answer_is_about_twenty_seconds_at_most(locale):
                  "routine menu": coach(content, seed).choose_routine(),
                  "unknown": coach(content, seed).question("what is the capital of france")}
         turns |= {topic: coach(content, seed).topic(topic) for topic in content.topics}
+        turns |= {f"{topic} more, page {n}": page for topic in content.topics
+                  for n, page in enumerate(more_pages(content, seed, topic), 1)}
         for name, turn in turns.items():
             if spoken_seconds(turn) > SPOKEN_ANSWER_SECONDS:
                 too_long[name] = round(spoken_seconds(turn), 1)
