@@ -4,8 +4,9 @@ Renders each routine at each pace with the track build (``skill.tools.tracks``) 
 (pyttsx3 with espeak-ng, offline; Polly needs AWS), encodes the MP3 as the AWS build does, and
 reports the plan's estimate, the rendered length, the MP3's length from its frame headers, the
 error against the estimate (goal: within 2 %), the largest gap between a rendered step start and
-the estimated one, and the largest difference between a planned silence and the silent run
-measured where it was put. Prints a markdown table for the README.
+the estimated one, and the largest difference between a planned silence (a hold's silence less
+the reminder really said inside it) and the silent run measured where it was put. Prints a
+markdown table for the README.
 
 Run: .venv/bin/python -m bench.track_lengths [--locale en-US]
 """
@@ -25,7 +26,7 @@ from skill.local.speaker import BASE_WPM, Speaker
 from skill.routine.compose import Style
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, Silence
-from skill.tools.tracks import mp3_info, render_track, routine_parts
+from skill.tools.tracks import Rendering, mp3_info, render_track, routine_parts
 
 GOAL_PERCENT = 2.0
 
@@ -33,6 +34,20 @@ GOAL_PERCENT = 2.0
 def clock(seconds: float) -> str:
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes}:{rest:02d}"
+
+
+
+def planned_silences(rendering: Rendering) -> list[float]:
+    """Each silence as the plan asks for it: its seconds, or, for a hold's silence that absorbs the
+    reminder before it, what is left once the reminder has really been said."""
+    out, spoken = [], 0.0
+    for placed in rendering.placed:
+        if isinstance(placed.segment, Silence):
+            out.append(placed.segment.after(spoken))
+            spoken = 0.0
+        else:
+            spoken += placed.length / rendering.sample_rate
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,10 +73,11 @@ def main(argv: list[str] | None = None) -> int:
                     starts.append(elapsed)
                     elapsed += estimate_seconds(part)
                 step_gap = max(abs(ms / 1000 - want) for ms, want in zip(track.steps, starts, strict=True))
-                silences = [p for p in rendering.placed if isinstance(p.segment, Silence)]
+                planned = planned_silences(rendering)
                 runs = audio.silent_runs_in(rendering.samples, rendering.sample_rate, min_seconds=GAP_MIN_SECONDS)
-                matched = align([p.segment.seconds for p in silences], [length for _, length in runs])
-                silence_error = max(abs(runs[j][1] - p.segment.seconds) for p, j in zip(silences, matched, strict=True))
+                matched = align(planned, [length for _, length in runs])
+                silence_error = max(abs(runs[j][1] - want) for want, j in zip(planned, matched, strict=True))
+                silences = planned
                 rows.append((routine, pace, clock(estimate), clock(rendered), clock(encoded), f"{error:+.1f} %",
                              f"{step_gap:.1f}", f"{len(silences)}", f"{silence_error:.2f}"))
     print(f"| routine | pace | estimated | rendered | MP3 | rendered vs estimate (goal ±{GOAL_PERCENT:g} %) "
