@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from skill.local.conversation import Conversation
-from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
+from skill.local.terminal import GREETINGS, HINT, PROMPT, QUIT, print_exchange
 from skill.understanding.matcher import LAUNCH, matcher_for
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO 
             return 0
         if conversation.session is None:  # after goodbye, anything opens the skill again, with its welcome
             print_exchange(conversation.launch(), out)
-            if not text or matcher_for(conversation.locale).match(text).intent == LAUNCH:
+            if not text or text.lower().strip(" .!?,") in GREETINGS \
+                    or matcher_for(conversation.locale).match(text).intent == LAUNCH:
                 continue
         print_exchange(conversation.say(text), out)

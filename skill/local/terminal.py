@@ -10,6 +10,9 @@ from skill.local.conversation import Exchange
 PROMPT = "you> "
 QUIT = frozenset({"quit", "exit", ":q", ":quit"})
 HINT = "(type what you would say to Alexa; quit or exit leaves)\n"
+# After a goodbye, these only open the skill again: the welcome is the answer to a greeting.
+GREETINGS = frozenset({"hello", "hi", "hey", "hiya", "hello there", "hi there", "hey there", "alexa", "good morning",
+                       "good afternoon", "good evening", "morning", "hello again", "hi again", "im back", "i'm back"})
 
 
 def print_exchange(exchange: Exchange, out: TextIO) -> None:

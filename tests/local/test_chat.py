@@ -33,3 +33,10 @@ def test_after_goodbye_any_input_opens_the_skill_again_with_a_welcome(tmp_path: 
     after = out.split("(session ended")[1]
     assert "Welcome" in after or "Hi again" in after or "welcome" in after.lower()
     assert after.count("alexa> ") == 2  # the welcome, then the answer to what was typed
+
+
+@pytest.mark.parametrize("greeting", ["hello", "Hi there!", "good morning"])
+def test_a_greeting_after_goodbye_only_opens_the_skill(tmp_path: Path, greeting: str) -> None:
+    after = chat(tmp_path, ["stop", greeting]).split("(session ended")[1]
+    assert after.count("alexa> ") == 1  # the welcome answers the greeting; no "that's outside what I know"
+    assert "outside what i know" not in after.lower()
