@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.overlay import read_locale_data
-from skill.intents import ASK_INTENT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
+from skill.intents import ASK_INTENT, ASK_SLOT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
 from skill.text import normalise
 from skill.understanding.classifier import QUESTION, IntentClassifier, Scored
 from skill.understanding.screen import check
@@ -148,12 +148,18 @@ class Matcher:
                 return Match(LAUNCH, how="launch")
         if check(question, self.locale).urgent:
             return Match(URGENT_INTENT, {SYMPTOM_SLOT: question}, how="screen")
-        for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):
+        candidates = tuple(dict.fromkeys((norm, self._strip_fillers(norm))))
+        for candidate in candidates:
             if candidate in self.exact:
                 return Match(self.exact[candidate])
+        for candidate in candidates:
             for pattern in self.patterns:
                 found = pattern.regex.match(candidate)
                 if found:
+                    carried = found.groupdict().get(ASK_SLOT)
+                    command = self._command(carried, routine_running) if carried else None
+                    if command is not None:  # "can you tell me more about that": a command behind a carrier
+                        return command
                     slots, resolved = {}, {}
                     for name, value in found.groupdict().items():
                         slot_type = pattern.slot_types.get(name, "")
@@ -162,21 +168,29 @@ class Matcher:
                         if value in self.type_ids.get(slot_type, {}):
                             resolved[name] = (self.type_ids[slot_type][value], slot_type)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
+        return self._command(norm, routine_running) or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question")
+
+    def _command(self, norm: str, routine_running: bool) -> Match | None:
+        """A command in words that are not one sample: a sample once fillers go, a run of one intent's
+        samples, or the classifier's confident choice; ``None`` when the words are a question. Yes and no
+        are never guessed."""
+        candidates = tuple(dict.fromkeys((norm, self._strip_fillers(norm))))
+        for candidate in candidates:
+            if self.exact.get(candidate, QUESTION_INTENT) not in EXACT_ONLY | {QUESTION_INTENT}:
+                return Match(self.exact[candidate])
         said = self._phrases(norm)
         if said is not None:
             return Match(said, how="phrases")
         # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
         best: Scored | None = None
-        for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):
+        for candidate in candidates:
             scores = {s.intent: s.score for s in self.classifier.score(candidate)}
             question_score = scores.pop(QUESTION, 0.0)
             command = max(scores.items(), key=lambda item: item[1], default=None)
             if command and (best is None or command[1] > best.score) and \
                     self.classifier.confident(Scored(*command), question_score, candidate, routine_running):
                 best = Scored(*command)
-        if best is not None:
-            return Match(best.intent, how="statistical", confidence=best.score)
-        return Match(QUESTION_INTENT, {"question": question}, how="question")
+        return None if best is None else Match(best.intent, how="statistical", confidence=best.score)
 
     def _phrases(self, norm: str) -> str | None:
         """The intent when ``norm`` is a run of its own literal samples and fillers ("yep sure", "no not

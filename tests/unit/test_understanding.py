@@ -23,7 +23,7 @@ SHORT_TABLES = {"AMAZON.NavigateHomeIntent"}  # not a routine command; Alexa's o
 @pytest.mark.parametrize(("text", "intent"), [
     ("please skip to the next bit", "AMAZON.NextIntent"),
     ("can we go back a step please", "AMAZON.PreviousIntent"),
-    ("hang on a moment", "AMAZON.PauseIntent"),
+    ("hang on for a little while", "AMAZON.PauseIntent"),
     ("carry on with it", "AMAZON.ResumeIntent"),
     ("could you slow it down a bit", "SlowerIntent"),
     ("stop there", "AMAZON.StopIntent"),
