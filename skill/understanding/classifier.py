@@ -49,8 +49,13 @@ LONG_THRESHOLD = 0.8
 
 
 def _terms(text: str) -> list[str]:
-    stems = [stem(w) or w for w in words(text)]
-    return stems + [f"{a}_{b}" for a, b in itertools.pairwise(stems)]
+    """Stems, and the words as said where the stem loses their form, and pairs of words as said:
+    "slower" and "slow" mean opposite commands ("a bit slower" against "a bit slow"), and embeddings
+    hardly tell them apart."""
+    said = words(text)
+    stems = [stem(w) or w for w in said]
+    forms = [w for w, s in zip(said, stems, strict=True) if w != s]
+    return stems + forms + [f"{a}_{b}" for a, b in itertools.pairwise(said)]
 
 
 @dataclass(frozen=True)
