@@ -104,9 +104,11 @@ class IntentClassifier:
     def _vector(self, terms: Iterable[str]) -> dict[str, float]:
         return {t: (1 + math.log(c)) * self.idf[t] for t, c in Counter(terms).items() if t in self.idf}
 
-    def score(self, text: str) -> list[Scored]:
+    def score(self, text: str, said: str | None = None) -> list[Scored]:
         """Every class (the intents and :data:`QUESTION`) by descending confidence for ``text``: its
-        closest sample's cosine, lexical, or averaged with the embedding's."""
+        closest sample's cosine, lexical, or averaged with the embedding's. The embedding is of ``said``
+        when given, the whole utterance ``text`` was cut from: fillers change the words' counts more than
+        the sentence's meaning, and one embedding per utterance (shared with the ranker) is the budget."""
         terms = _terms(text)
         query = self._vector(terms)
         if not query or len(words(text)) >= LONGEST:
@@ -124,7 +126,7 @@ class IntentClassifier:
         if self._matrix is not None:
             np = self._np
             closest = np.full(len(self._classes), -1.0, dtype=np.float32)
-            np.maximum.at(closest, self._class_of, self._matrix @ self._embed(text))
+            np.maximum.at(closest, self._class_of, self._matrix @ self._embed(said or text))
             best = {intent: (1 - EMBEDDING_WEIGHT) * best.get(intent, 0.0) + EMBEDDING_WEIGHT * float(cosine)
                     for intent, cosine in zip(self._classes, closest, strict=True)}
         return sorted((Scored(i, s) for i, s in best.items()), key=lambda s: s.score, reverse=True)

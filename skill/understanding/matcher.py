@@ -157,7 +157,7 @@ class Matcher:
                 found = pattern.regex.match(candidate)
                 if found:
                     carried = found.groupdict().get(ASK_SLOT)
-                    command = self._command(carried, routine_running) if carried else None
+                    command = self._command(carried, routine_running, said=norm) if carried else None
                     if command is not None:  # "can you tell me more about that": a command behind a carrier
                         return command
                     slots, resolved = {}, {}
@@ -170,10 +170,11 @@ class Matcher:
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
         return self._command(norm, routine_running) or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question")
 
-    def _command(self, norm: str, routine_running: bool) -> Match | None:
+    def _command(self, norm: str, routine_running: bool, said: str | None = None) -> Match | None:
         """A command in words that are not one sample: a sample once fillers go, a run of one intent's
         samples, or the classifier's confident choice; ``None`` when the words are a question. Yes and no
-        are never guessed."""
+        are never guessed. ``said`` is the whole utterance when ``norm`` is part of it: its embedding
+        (which the ranker reuses) stands for the part."""
         candidates = tuple(dict.fromkeys((norm, self._strip_fillers(norm))))
         for candidate in candidates:
             if self.exact.get(candidate, QUESTION_INTENT) not in EXACT_ONLY | {QUESTION_INTENT}:
@@ -184,7 +185,7 @@ class Matcher:
         # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
         best: Scored | None = None
         for candidate in candidates:
-            scores = {s.intent: s.score for s in self.classifier.score(candidate)}
+            scores = {s.intent: s.score for s in self.classifier.score(candidate, said=said or norm)}
             question_score = scores.pop(QUESTION, 0.0)
             command = max(scores.items(), key=lambda item: item[1], default=None)
             if command and (best is None or command[1] > best.score) and \
