@@ -53,6 +53,14 @@ def test_a_command_must_beat_the_closest_topic_question_by_a_margin_navigation_l
     assert not classifier.confident(Scored("FasterIntent", 0.9), 0.92, "go quicker", routine_running=False)
 
 
+def test_a_question_shaped_command_needs_a_close_sample_unless_a_routine_plays():
+    classifier = matcher_for("en-US").classifier
+    help_like = Scored("AMAZON.HelpIntent", 0.7)
+    assert not classifier.confident(help_like, 0.0, "how do i work this thing", routine_running=False)
+    assert classifier.confident(help_like, 0.0, "how do i work this thing", routine_running=True)
+    assert classifier.confident(help_like, 0.0, "could you help me with this", routine_running=False)
+
+
 def test_topic_questions_are_a_class_of_their_own_in_the_classifier():
     classifier = IntentClassifier({"Progress": ["how long is left", "how much longer"]},
                                   ["how long should i hold each spot", "how long does relief last"])
