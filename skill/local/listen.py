@@ -63,6 +63,7 @@ PRONUNCIATIONS = {
     "riboflavin": "R AY B OW F L EY V IH N",
     "shiatsu": "SH IY AA T S UW",
     "trapezius": "T R AH P IY Z IY AH S",
+    "unpause": "AH N P AO Z",
     "vomited": "V AA M AH T IH D",
     "warfarin": "W AO R F ER IH N",
     "xarelto": "Z AH R EH L T OW",

@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from skill.content.overlay import read_locale_data
-from skill.intents import ASK_INTENT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
+from skill.intents import ASK_INTENT, ASK_SLOT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
 from skill.text import normalise
-from skill.understanding.classifier import IntentClassifier
+from skill.understanding.classifier import QUESTION, IntentClassifier, Scored
 from skill.understanding.screen import check
 from skill.understanding.semantic import embedder
 
@@ -37,7 +37,9 @@ _SLOT = re.compile(r"\{(\w+)\}")
 # Answers to a yes-or-no question are never guessed: "I think so, mostly" to the safety check must be
 # asked again, not taken for a yes or a no.
 EXACT_ONLY = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
-_FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you")
+_FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you", "just", "well",
+            "actually", "oh", "hey")
+_LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
 
@@ -146,12 +148,18 @@ class Matcher:
                 return Match(LAUNCH, how="launch")
         if check(question, self.locale).urgent:
             return Match(URGENT_INTENT, {SYMPTOM_SLOT: question}, how="screen")
-        for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):
+        candidates = tuple(dict.fromkeys((norm, self._strip_fillers(norm))))
+        for candidate in candidates:
             if candidate in self.exact:
                 return Match(self.exact[candidate])
+        for candidate in candidates:
             for pattern in self.patterns:
                 found = pattern.regex.match(candidate)
                 if found:
+                    carried = found.groupdict().get(ASK_SLOT)
+                    command = self._command(carried, routine_running, said=norm) if carried else None
+                    if command is not None:  # "can you tell me more about that": a command behind a carrier
+                        return command
                     slots, resolved = {}, {}
                     for name, value in found.groupdict().items():
                         slot_type = pattern.slot_types.get(name, "")
@@ -160,12 +168,50 @@ class Matcher:
                         if value in self.type_ids.get(slot_type, {}):
                             resolved[name] = (self.type_ids[slot_type][value], slot_type)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
+        return self._command(norm, routine_running) or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question")
+
+    def _command(self, norm: str, routine_running: bool, said: str | None = None) -> Match | None:
+        """A command in words that are not one sample: a sample once fillers go, a run of one intent's
+        samples, or the classifier's confident choice; ``None`` when the words are a question. Yes and no
+        are never guessed. ``said`` is the whole utterance when ``norm`` is part of it: its embedding
+        (which the ranker reuses) stands for the part."""
+        candidates = tuple(dict.fromkeys((norm, self._strip_fillers(norm))))
+        for candidate in candidates:
+            if self.exact.get(candidate, QUESTION_INTENT) not in EXACT_ONLY | {QUESTION_INTENT}:
+                return Match(self.exact[candidate])
+        said = self._phrases(norm)
+        if said is not None:
+            return Match(said, how="phrases")
         # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
-        ranked = [r[0] for r in map(self.classifier.score, dict.fromkeys((norm, self._strip_fillers(norm)))) if r]
-        best = max(ranked, key=lambda scored: scored.score, default=None)
-        if best is not None and self.classifier.confident(best, norm, routine_running):
-            return Match(best.intent, how="statistical", confidence=best.score)
-        return Match(QUESTION_INTENT, {"question": question}, how="question")
+        best: Scored | None = None
+        for candidate in candidates:
+            scores = {s.intent: s.score for s in self.classifier.score(candidate, said=said or norm)}
+            question_score = scores.pop(QUESTION, 0.0)
+            command = max(scores.items(), key=lambda item: item[1], default=None)
+            if command and (best is None or command[1] > best.score) and \
+                    self.classifier.confident(Scored(*command), question_score, candidate, routine_running):
+                best = Scored(*command)
+        return None if best is None else Match(best.intent, how="statistical", confidence=best.score)
+
+    def _phrases(self, norm: str) -> str | None:
+        """The intent when ``norm`` is a run of its own literal samples and fillers ("yep sure", "no not
+        yet thanks", "stop stop"), all of one intent; else ``None``. Alexa hears a string of yeses as a yes;
+        a yes next to anything else ("i think so mostly") is not one."""
+        said = norm.split()
+        # reach[i]: the intents whose samples (and fillers) cover said[:i]; None marks "fillers only".
+        reach: list[set[str | None]] = [{None}] + [set() for _ in said]
+        for end in range(1, len(said) + 1):
+            for start in range(max(0, end - _LONGEST_SAMPLE), end):
+                if not reach[start]:
+                    continue
+                piece = " ".join(said[start:end])
+                if piece in _FILLERS:
+                    reach[end] |= reach[start]
+                elif piece in self.exact:
+                    intent = self.exact[piece]
+                    reach[end] |= {intent} if reach[start] & {None, intent} else set()
+        found = reach[-1] - {None}
+        return next(iter(found)) if len(found) == 1 and len(said) > 1 else None
 
 
 @cache

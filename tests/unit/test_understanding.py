@@ -11,7 +11,7 @@ from skill.coach import ranker_for
 from skill.content import load
 from skill.content.overlay import read_locale_data
 from skill.understanding import ranker as ranker_module
-from skill.understanding.classifier import IntentClassifier, Scored
+from skill.understanding.classifier import QUESTION, IntentClassifier, Scored
 from skill.understanding.embedding import WordPiece, encoder
 from skill.understanding.matcher import QUESTION_INTENT, matcher_for
 from skill.understanding.scope import load_scope
@@ -23,7 +23,7 @@ SHORT_TABLES = {"AMAZON.NavigateHomeIntent"}  # not a routine command; Alexa's o
 @pytest.mark.parametrize(("text", "intent"), [
     ("please skip to the next bit", "AMAZON.NextIntent"),
     ("can we go back a step please", "AMAZON.PreviousIntent"),
-    ("hang on a moment", "AMAZON.PauseIntent"),
+    ("hang on for a little while", "AMAZON.PauseIntent"),
     ("carry on with it", "AMAZON.ResumeIntent"),
     ("could you slow it down a bit", "SlowerIntent"),
     ("stop there", "AMAZON.StopIntent"),
@@ -41,9 +41,52 @@ def test_a_running_routine_makes_a_less_certain_navigation_phrase_a_command():
     anything, navigation = classifier.thresholds
     between = (anything + navigation) / 2
     assert navigation < between < anything
-    assert not classifier.confident(Scored("FasterIntent", between), "go quicker", routine_running=False)
-    assert classifier.confident(Scored("FasterIntent", between), "go quicker", routine_running=True)
-    assert not classifier.confident(Scored("ThanksIntent", between), "nice one", routine_running=True)
+    assert not classifier.confident(Scored("FasterIntent", between), 0.0, "go quicker", routine_running=False)
+    assert classifier.confident(Scored("FasterIntent", between), 0.0, "go quicker", routine_running=True)
+    assert not classifier.confident(Scored("ThanksIntent", between), 0.0, "nice one", routine_running=True)
+
+
+def test_a_command_must_beat_the_closest_topic_question_by_a_margin_navigation_less_so():
+    classifier = matcher_for("en-US").classifier
+    assert not classifier.confident(Scored("ThanksIntent", 0.9), 0.88, "nice one", routine_running=True)
+    assert classifier.confident(Scored("FasterIntent", 0.9), 0.92, "go quicker", routine_running=True)
+    assert not classifier.confident(Scored("FasterIntent", 0.9), 0.92, "go quicker", routine_running=False)
+
+
+def test_a_question_shaped_command_needs_a_close_sample_unless_a_routine_plays():
+    classifier = matcher_for("en-US").classifier
+    help_like = Scored("AMAZON.HelpIntent", 0.7)
+    assert not classifier.confident(help_like, 0.0, "how do i work this thing", routine_running=False)
+    assert classifier.confident(help_like, 0.0, "how do i work this thing", routine_running=True)
+    assert classifier.confident(help_like, 0.0, "could you help me with this", routine_running=False)
+
+
+def test_topic_questions_are_a_class_of_their_own_in_the_classifier():
+    classifier = IntentClassifier({"Progress": ["how long is left", "how much longer"]},
+                                  ["how long should i hold each spot", "how long does relief last"])
+    scores = {s.intent: s.score for s in classifier.score("how long should i hold it")}
+    assert scores[QUESTION] > scores["Progress"]
+    scores = {s.intent: s.score for s in classifier.score("how long is there left")}
+    assert scores["Progress"] > scores[QUESTION]
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("yep sure", "AMAZON.YesIntent"),
+    ("yes definitely please", "AMAZON.YesIntent"),
+    ("nope not right now", "AMAZON.NoIntent"),
+    ("no thanks i'm fine", "AMAZON.NoIntent"),
+    ("quit now stop", "AMAZON.StopIntent"),
+])
+def test_a_run_of_one_intents_samples_and_fillers_is_that_intent(text, intent):
+    matcher = matcher_for("en-US")
+    assert text not in matcher.exact
+    assert (matcher.match(text).intent, matcher.match(text).how) == (intent, "phrases")
+
+
+@pytest.mark.parametrize("text", ["yes no", "i think so mostly", "yes i have a question about heat"])
+def test_yes_next_to_anything_else_is_not_taken_for_a_yes(text):
+    assert matcher_for("en-US").match(text, routine_running=True).intent not in {"AMAZON.YesIntent",
+                                                                                 "AMAZON.NoIntent"}
 
 
 @pytest.mark.parametrize("text", [
