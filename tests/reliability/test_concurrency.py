@@ -79,7 +79,8 @@ def test_200_concurrent_completions_for_one_user_lose_none(backend: str, tmp_pat
     completed = Profile.from_dict(store.get_attributes(skill.serializer.deserialize(
         json.dumps(bodies[0]), RequestEnvelope))).completed.get("quick", 0)
     failed = not_saved(caplog, "saving attributes failed")  # late or refused: may or may not have landed
-    skipped = not_saved(caplog, "skipped saving")  # the load failed: never written
+    # The load failed (under load, past its deadline): the request went on with no store and never wrote.
+    skipped = not_saved(caplog, "skipped saving") + not_saved(caplog, "loading attributes failed")
     assert SAME_USER_REQUESTS - failed - skipped <= completed <= SAME_USER_REQUESTS - skipped, \
         "a save reported as done was lost, or one never made was counted"
     if backend == "sqlite":
