@@ -185,14 +185,16 @@ class LongFormCoach(Coach):
         return self._go(track, track.start_of(step - 1))
 
     def repeat(self) -> Turn:
-        live = self._in_player()
+        """The step the player is in; right after the track finished, its last step."""
+        live = self._in_player(live_only=False)
         if live is None:
             return super().repeat()
         track, offset = live
         return self._go(track, track.start_of(track.step_at(offset)))
 
     def start_over(self) -> Turn:
-        live = self._in_player()
+        """The track in the player from its start, also right after it finished."""
+        live = self._in_player(live_only=False)
         if live is None:
             return super().start_over()
         track, _ = live

@@ -164,6 +164,18 @@ def test_playback_finished_counts_the_routine_as_done(rig: Rig) -> None:
     assert "step" not in speech(device.launch())  # no resume offered: it is done
 
 
+@pytest.mark.parametrize(("command", "step"), [("start over", 0), ("repeat", -1)])
+def test_start_over_and_repeat_right_after_the_track_finished_act_on_it(rig: Rig, command: str, step: int) -> None:
+    device = rig.started("quick")
+    device.listen_to_end()
+    exchange = device.say(command)
+    if play_of(exchange.response) is None:  # a new session: the safety check comes first
+        exchange = device.say("no")
+    stream = play_of(exchange.response)
+    assert stream is not None and stream["token"] == QUICK.token
+    assert stream["offsetInMilliseconds"] == QUICK.steps[step]
+
+
 def test_playback_failed_saves_the_place_and_logs(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
     device = rig.started("quick")
     rig.listen(device, 42.5)
