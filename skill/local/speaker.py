@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.local import audio
+from skill.local.interruptible import Interruptible
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import Plan, Segment, Silence, Speech
 from skill.tools.tracks import SilentSpeechError, Voice, render_parts, speech_gap_after
@@ -239,11 +240,12 @@ class Rendered:
     length: float
 
 
-class Playback:
+class Playback(Interruptible):
     """One plan being played, segment by segment, so it can be stopped at any moment."""
 
     def __init__(self, speaker: Speaker, plan: Plan, on_segment: Callable[[int, Segment], None] | None,
                  on_done: Callable[[Playback], None] | None) -> None:
+        super().__init__()
         self.speaker = speaker
         self.segments = plan.merged().segments
         self.completed = False  # played to the end without being stopped
@@ -251,27 +253,12 @@ class Playback:
         self.files: list[Path] = []  # speech written to disk when there is no sound card
         self._on_segment = on_segment
         self._on_done = on_done
-        self._stop = threading.Event()
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
         self._index = 0  # the segment playing now
         self._thread = threading.Thread(target=self._run, name="speaker-playback", daemon=True)
 
     def start(self) -> Playback:
         self._thread.start()
         return self
-
-    def stop(self) -> None:
-        """Stop now: the current sound is cut off and no later segment starts."""
-        self._stop.set()
-        with self._lock:
-            if self._process is not None and self._process.poll() is None:
-                self._process.terminate()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Wait until playback ends (finished, stopped or failed); ``False`` if ``timeout`` passed first."""
-        return self._done.wait(timeout)
 
     @property
     def done(self) -> bool:
@@ -328,13 +315,11 @@ class Playback:
                 self._stop.wait(length)
             return length
         try:
-            with self._lock:
-                if self._stop.is_set():
-                    return length
-                self._process = subprocess.Popen([*player, str(path)], stdout=subprocess.DEVNULL,
-                                                 stderr=subprocess.PIPE)
-            _, err = self._process.communicate()
-            if self._process.returncode and not self._stop.is_set():
+            process = self._launch([*player, str(path)], stderr=subprocess.PIPE)
+            if process is None:
+                return length
+            _, err = process.communicate()
+            if process.returncode and not self._stop.is_set():
                 raise SpeakerError(f"{player[0]} failed: {err.decode(errors='replace').strip()}")
         finally:
             path.unlink(missing_ok=True)

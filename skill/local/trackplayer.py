@@ -11,7 +11,6 @@ below it from the folder, so no server is needed in a terminal.
 from __future__ import annotations
 
 import logging
-import subprocess
 import tempfile
 import threading
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from skill.local import audio, envelopes
+from skill.local.interruptible import Interruptible
 
 logger = logging.getLogger("skill.local.trackplayer")
 
@@ -55,13 +55,14 @@ class Stream(Protocol):
 StartStream = Callable[[Path, float, Callable[[Stream], None]], Stream]
 
 
-class FilePlayback:
+class FilePlayback(Interruptible):
     """One track file from ``offset`` seconds: through ``player`` (a command such as ``aplay -q``),
     or, with none, by waiting as long as it would play. The position is the offset plus the time
     played, frozen when it stops."""
 
     def __init__(self, path: Path, offset: float, on_done: Callable[[Stream], None],
                  player: tuple[str, ...] | None, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self.path = path
         self.length = audio.duration(path)
         self.offset = max(0.0, min(offset, self.length))
@@ -71,25 +72,12 @@ class FilePlayback:
         self._clock = clock
         self._started = clock()
         self._ended: float | None = None
-        self._stop = threading.Event()
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._process: subprocess.Popen[bytes] | None = None
         threading.Thread(target=self._run, name="track-playback", daemon=True).start()
 
     @property
     def position(self) -> float:
         now = self._ended if self._ended is not None else self._clock()
         return min(self.length, self.offset + now - self._started)
-
-    def stop(self) -> None:
-        self._stop.set()
-        with self._lock:
-            if self._process is not None and self._process.poll() is None:
-                self._process.terminate()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
 
     def _run(self) -> None:
         try:
@@ -109,13 +97,13 @@ class FilePlayback:
         samples, rate = audio.read_wav(self.path)
         with tempfile.TemporaryDirectory(prefix="nrc-track-") as folder:
             part = audio.write_wav(Path(folder) / "from-offset.wav", samples[round(self.offset * rate):], rate)
-            with self._lock:
-                if self._stop.is_set():
-                    return
-                self._started = self._clock()
-                self._process = subprocess.Popen([*self._player, str(part)], stdout=subprocess.DEVNULL,
-                                                 stderr=subprocess.DEVNULL)
-            self._process.wait()
+            process = self._launch([*self._player, str(part)], on_start=self._mark_started)
+            if process is not None:
+                process.wait()
+
+    def _mark_started(self) -> None:
+        """The sound starts now: the position counts from here, not from when the file was cut."""
+        self._started = self._clock()
 
 
 class LocalPlayer:
