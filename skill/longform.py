@@ -137,23 +137,20 @@ class LongFormCoach(Coach):
     # ----- commands while a track is in the player ------------------------------------------------
     def pause(self) -> Turn:
         live = self._in_player()
-        if live is None:
-            return super().pause()
-        track, offset = live
-        words = self._place_words(track, offset)
-        turn = self._turn(self.say(self.p("paused", **words)), None, profile=self._placed(track, offset),
-                          routine=None, offer=None)
-        return replace(turn, audio=Stop(), unsaved=self.say(self.p("paused_not_saved", **words)))
+        return super().pause() if live is None else self._halt(*live, "paused", "paused_not_saved")
 
     def stop(self) -> Turn:
         live = self._in_player()
         if live is None:
             return super().stop()
-        track, offset = live
-        words, goodbye = self._place_words(track, offset), self.p("goodbye")
-        turn = self._turn(self.say(self.p("stopped_saved", **words), goodbye), None,
-                          profile=self._placed(track, offset), routine=None, offer=None)
-        return replace(turn, audio=Stop(), unsaved=self.say(self.p("stopped_not_saved", **words), goodbye))
+        return self._halt(*live, "stopped_saved", "stopped_not_saved", self.p("goodbye"))
+
+    def _halt(self, track: Track, offset: int, saved: str, not_saved: str, tail: str | None = None) -> Turn:
+        """Stop the player and save its place; the words say where, and whether the place was kept."""
+        words = self._place_words(track, offset)
+        turn = self._turn(self.say(self.p(saved, **words), tail), None, profile=self._placed(track, offset),
+                          routine=None, offer=None)
+        return replace(turn, audio=Stop(), unsaved=self.say(self.p(not_saved, **words), tail))
 
     def resume(self) -> Turn:
         live = self._in_player()
