@@ -14,7 +14,13 @@ the local hosts do) and ``simulate`` (the Flask shim's ``POST /simulate``). Then
 question in process (text in, response out, p50 and p99) and the cold start of the Lambda entry point
 (fresh interpreter: import plus a first question answered).
 
-Usage: python -m bench.understanding_eval [--split tune|test|all] [--paths ...] [--misses] [--no-timing]
+The data comes in rounds written by different people at different times, each from its own sources
+(round 1: ``questions.jsonl``, ``offtopic.jsonl``, ``commands.jsonl`` with ``sources.json``; round 2: the
+same names ending in ``2``). A new round is scored once before anything is tuned on it: that is the
+best estimate of a new user's words.
+
+Usage: python -m bench.understanding_eval [--split tune|test|all] [--round 1|2|all] [--paths ...] [--misses]
+       [--no-timing]
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,13 +64,36 @@ class Reply:
 Say = Callable[[str, dict[str, Any] | None], tuple[Reply, dict[str, Any] | None]]
 
 
-def load(name: str, splits: dict[str, str]) -> list[Item]:
+ROUNDS = {"1": "", "2": "2"}  # round -> the suffix of its file names
+KINDS = ("questions", "offtopic", "commands")
+
+
+def load(path: Path, splits: dict[str, str]) -> list[Item]:
     items = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
         row = json.loads(line)
         expected = tuple(row["topics"]) if "topics" in row else (row["intent"],)
         items.append(Item(row["text"], expected, splits[row["source"]]))
     return items
+
+
+def load_rounds(rounds: Iterable[str], data: Path = DATA) -> dict[str, list[Item]]:
+    """Each kind's items from the chosen rounds; a round whose files are absent adds nothing, and a
+    source listed in two splits (in any rounds) is an error."""
+    splits: dict[str, str] = {}
+    sets: dict[str, list[Item]] = {kind: [] for kind in KINDS}
+    for suffix in (ROUNDS[r] for r in rounds):
+        sources = data / f"sources{suffix}.json"
+        if not sources.is_file():
+            continue
+        for source in json.loads(sources.read_text(encoding="utf-8")):
+            if splits.setdefault(source["id"], source["split"]) != source["split"]:
+                raise ValueError(f"source {source['id']!r} is in two splits")
+        for kind in KINDS:
+            sets[kind] += load(data / f"{kind}{suffix}.jsonl", splits)
+    return sets
 
 
 def _reply(intent: str, response: dict[str, Any]) -> Reply:
@@ -181,13 +210,12 @@ def cold_start(runs: int = 5) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all")
+    parser.add_argument("--round", choices=(*ROUNDS, "all"), default="all")
     parser.add_argument("--paths", nargs="*", choices=sorted(PATHS), default=sorted(PATHS))
     parser.add_argument("--misses", action="store_true", help="list what was missed (only for the tune split)")
     parser.add_argument("--no-timing", action="store_true", help="skip latency and cold start")
     args = parser.parse_args(argv)
-    splits = {s["id"]: s["split"] for s in json.loads((DATA / "sources.json").read_text(encoding="utf-8"))}
-    sets = {"questions": load("questions.jsonl", splits), "offtopic": load("offtopic.jsonl", splits),
-            "commands": load("commands.jsonl", splits)}
+    sets = load_rounds(ROUNDS if args.round == "all" else (args.round,))
     chosen = ("tune", "test") if args.split == "all" else (args.split,)
     table: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     with tempfile.TemporaryDirectory() as tmp:
