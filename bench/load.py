@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.loopback import Loopback, run_clients  # noqa: E402
 from skill.content import load  # noqa: E402
-from skill.local import envelopes  # noqa: E402
+from skill.device import envelopes  # noqa: E402
 
 WAITRESS_THREADS = 16
 WARMUP_REQUESTS = 30

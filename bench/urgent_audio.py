@@ -22,8 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     from skill.config import SkillConfig
     from skill.content import available_locales
     from skill.content.overlay import read_locale_data
+    from skill.device.conversation import Conversation, in_process
     from skill.local.audio import duration
-    from skill.local.conversation import Conversation, in_process
     from skill.local.speaker import Speaker
     from skill.persistence.sqlite_adapter import SqliteAdapter
     from skill.speech.parse import plan_from_response

@@ -20,7 +20,7 @@ from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 
 def _conversation(args: argparse.Namespace, env: dict[str, str] | None = None):
     from skill.alexa import build_skill
-    from skill.local.conversation import Conversation, in_process
+    from skill.device.conversation import Conversation, in_process
     from skill.persistence.factory import local_adapter_from_env
 
     skill = build_skill(local_adapter_from_env(), SkillConfig.from_env(env))

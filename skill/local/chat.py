@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from skill.local.conversation import Conversation
+from skill.device.conversation import Conversation
 from skill.local.terminal import GREETINGS, HINT, PROMPT, QUIT, print_exchange
 from skill.understanding.matcher import LAUNCH, matcher_for
 

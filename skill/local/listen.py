@@ -35,7 +35,7 @@ from skill.text import normalise
 from skill.understanding.matcher import MODELS_DIR
 
 if TYPE_CHECKING:
-    from skill.local.conversation import Conversation
+    from skill.device.conversation import Conversation
 
 SAMPLE_RATE = 16000
 SEARCH_QUERY = "AMAZON.SearchQuery"

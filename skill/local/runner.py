@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from skill.local.conversation import Conversation, Exchange
+from skill.device.conversation import Conversation, Exchange
 from skill.local.speaker import Playback, Speaker
 from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
 from skill.local.trackplayer import FilePlayback, LocalPlayer, StartStream, resolver

@@ -40,9 +40,9 @@ from skill.alexa.limits import (
 from skill.alexa.system_handlers import EMPTY_RESPONSE, known_request_type
 from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
+from skill.device import envelopes
+from skill.device.conversation import Conversation, Send, in_process
 from skill.intents import MAX_HEARD_SECONDS
-from skill.local import envelopes
-from skill.local.conversation import Conversation, Send, in_process
 from skill.local.tracks import Background, Renderer, tracks_dir_from_env
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.routine.tracks import EMPTY, MANIFEST_NAME, Catalog, load_catalog

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from skill.local import audio, envelopes
+from skill.device import envelopes
+from skill.local import audio
 from skill.local.interruptible import Interruptible
 
 logger = logging.getLogger("skill.local.trackplayer")

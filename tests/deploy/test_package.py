@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from skill.content import load
-from skill.local import envelopes
-from skill.local.conversation import transcript
+from skill.device import envelopes
+from skill.device.conversation import transcript
 from skill.tools import package
 from tests.checks import check_response
 from tests.deploy.conftest import free_port

@@ -17,7 +17,7 @@ import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.server import make_local_server
 from skill.local.tracks import Renderer
 from skill.persistence import SqliteAdapter

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.server import create_app
 from skill.visuals.apl import RENDER_DIRECTIVE, USER_EVENT
 from tests.unit.test_visuals import check_apl, walk

@@ -12,8 +12,8 @@ import pytest
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
+from skill.device.conversation import Conversation, in_process
 from skill.local import audio
-from skill.local.conversation import Conversation, in_process
 from skill.local.runner import Runner
 from skill.local.trackplayer import LOCAL_BASE_URL, FilePlayback, resolver
 from skill.local.tracks import Renderer

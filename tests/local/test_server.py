@@ -26,7 +26,7 @@ from skill.alexa import build_skill
 from skill.coach import Coach
 from skill.config import SkillConfig
 from skill.content import load
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.__main__ import build_parser
 from skill.local.server import MAX_BODY_BYTES, MAX_TEXT_CHARS, AudioStore, create_app, timeline
 from skill.local.verifier import AlexaRequestVerifier, VerificationError

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from skill.content import load
+from skill.device.conversation import Conversation, Exchange, in_process
 from skill.local import audio
 from skill.local import speaker as speaker_module
-from skill.local.conversation import Conversation, Exchange, in_process
 from skill.local.runner import CONTINUE, Runner, routine_running
 from skill.local.speaker import (
     BASE_WPM,

@@ -13,7 +13,7 @@ import pytest
 from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.server import create_app
 from skill.persistence import PersistenceError
 from skill.persistence.dynamodb import DynamoDbStore

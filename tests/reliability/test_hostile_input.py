@@ -17,7 +17,7 @@ from skill.alexa import build_skill
 from skill.alexa.builder import lambda_handler
 from skill.alexa.limits import InputRejected
 from skill.config import SkillConfig
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.server import create_app
 from skill.persistence import SqliteAdapter
 from skill.speech.ssml import problems

@@ -15,7 +15,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.server import create_app
 from skill.local.verifier import AlexaRequestVerifier
 from skill.persistence import PersistenceError, user_id_of
