@@ -12,7 +12,7 @@ from skill.local.terminal import GREETINGS, HINT, PROMPT, QUIT, print_exchange
 from skill.understanding.matcher import LAUNCH, matcher_for
 
 if TYPE_CHECKING:
-    from skill.local.speaker import Speaker
+    from skill.voice.speaker import Speaker
 
 def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
              speaker: Speaker | None = None, tracks: Path | None = None) -> int:

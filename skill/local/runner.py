@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from skill.device.conversation import Conversation, Exchange
-from skill.local.speaker import Playback, Speaker
 from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
-from skill.local.trackplayer import FilePlayback, LocalPlayer, StartStream, resolver
 from skill.routine.tracks import parse_token
 from skill.speech.parse import plan_from_response
+from skill.voice.speaker import Playback, Speaker
+from skill.voice.trackplayer import FilePlayback, LocalPlayer, StartStream, resolver
 
 CONTINUE = "continue"
 

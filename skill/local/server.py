@@ -43,7 +43,6 @@ from skill.content import LocaleContent, available_locales, load
 from skill.device import envelopes
 from skill.device.conversation import Conversation, Send, in_process
 from skill.intents import MAX_HEARD_SECONDS
-from skill.local.tracks import Background, Renderer, tracks_dir_from_env
 from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.routine.tracks import EMPTY, MANIFEST_NAME, Catalog, load_catalog
 from skill.speech.estimate import speech_seconds
@@ -52,6 +51,7 @@ from skill.speech.plan import Plan, Silence
 from skill.text import normalise, number_words
 from skill.understanding.matcher import MODELS_DIR
 from skill.visuals.web import drawing_svg, step_drawing
+from skill.voice.tracks import Background, Renderer, tracks_dir_from_env
 
 logger = logging.getLogger("skill.local.server")
 
@@ -152,7 +152,7 @@ class AudioStore:
 
 
 def _default_speaker() -> WavRenderer:
-    from skill.local.speaker import Speaker  # pyttsx3 is imported only when audio is first asked for
+    from skill.voice.speaker import Speaker  # pyttsx3 is imported only when audio is first asked for
 
     return Speaker()
 

@@ -7,7 +7,7 @@ millisecond at which each step begins as rendered, and writes the catalog that
 ``skill.routine.tracks`` reads. The engine is pluggable: a :class:`Voice` is a name, a sample rate
 and a function from one :class:`~skill.speech.plan.Speech` segment (and the locale) to 16-bit mono
 samples. Amazon Polly (``skill.tools.track_aws``) renders the tracks for AWS; the local pyttsx3 voice
-(``skill.local.speaker.Speaker.as_voice``) renders them for the laptop.
+(``skill.voice.speaker.Speaker.as_voice``) renders them for the laptop.
 
 Usage: python -m skill.tools.tracks [--engine polly|local] [--out build/tracks] [--bucket NAME]
                                     [--locale en-US ...] [--routine full ...] [--pace normal ...]
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skill.content import available_locales, load
-from skill.local import audio
 from skill.routine.compose import Composer, Style
 from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
 from skill.speech.plan import PACE_ORDER, Plan, Segment, Silence, Speech
+from skill.voice import audio
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "tracks"
@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
 
             voice_for = polly_voice_factory(region=args.region)
         else:
-            from skill.local.speaker import shared_speaker
+            from skill.voice.speaker import shared_speaker
 
             voice = shared_speaker(realtime=False).as_voice()
             voice_for = lambda _locale: voice  # noqa: E731 - one local voice speaks every locale

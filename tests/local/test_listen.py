@@ -24,8 +24,10 @@ import pytest
 
 from skill.content import available_locales
 from skill.content.overlay import read_locale_data
-from skill.local import listen
-from skill.local.listen import (
+from skill.text import normalise
+from skill.understanding.matcher import MODELS_DIR
+from skill.voice import listen
+from skill.voice.listen import (
     PRONUNCIATIONS,
     SAMPLE_RATE,
     Grammar,
@@ -38,8 +40,6 @@ from skill.local.listen import (
     read_audio,
     to_jsgf,
 )
-from skill.text import normalise
-from skill.understanding.matcher import MODELS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))

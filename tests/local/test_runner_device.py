@@ -13,12 +13,12 @@ import pytest
 from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.device.conversation import Conversation, in_process
-from skill.local import audio
 from skill.local.runner import Runner
-from skill.local.trackplayer import LOCAL_BASE_URL, FilePlayback, resolver
-from skill.local.tracks import Renderer
 from skill.persistence import SqliteAdapter
 from skill.routine.tracks import MANIFEST_NAME, load_catalog
+from skill.voice import audio
+from skill.voice.trackplayer import LOCAL_BASE_URL, FilePlayback, resolver
+from skill.voice.tracks import Renderer
 from tests.local.test_audio_device import FakeVoice, stored_profile
 from tests.local.test_speaker import FakeSpeaker
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from skill.content import ROUTINE_IDS, load
-from skill.local import audio
 from skill.routine.compose import Style
 from skill.routine.tracks import load_catalog
 from skill.speech.estimate import estimate_seconds, speech_seconds
@@ -32,6 +31,7 @@ from skill.tools.tracks import (
     render_track,
     routine_parts,
 )
+from skill.voice import audio
 
 RATE = 16000
 PADDING = 0.3  # seconds of silence the fake engine puts on each side of its speech

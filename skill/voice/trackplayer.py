@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from skill.device import envelopes
-from skill.local import audio
-from skill.local.interruptible import Interruptible
+from skill.voice import audio
+from skill.voice.interruptible import Interruptible
 
-logger = logging.getLogger("skill.local.trackplayer")
+logger = logging.getLogger("skill.voice.trackplayer")
 
 LOCAL_BASE_URL = "http://127.0.0.1/local-tracks"  # loopback HTTP: the skill accepts it only for local devices
 
