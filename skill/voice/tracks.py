@@ -2,7 +2,7 @@
 
 The web simulator and ``chat --voice`` behave like an Alexa device with the AudioPlayer interface:
 the skill sends them ``AudioPlayer.Play`` with a track URL, and they play one WAV per routine, pace
-and locale. The tracks are rendered by the build step's core (``skill.tools.tracks``: the same plan,
+and locale. The tracks are rendered by the build step's core (``skill.voice.mix``: the same plan,
 exact silences, step starts from the rendered samples) with the local pyttsx3 voice, the voice of
 every other local answer, and kept as WAV (no encoder needed; ``aplay`` and browsers play it) with
 the manifest the skill reads. Each track's content hash (plan and voice) sits in a timeline file
@@ -27,8 +27,8 @@ from skill.routine.compose import Style
 from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
 from skill.speech.plan import PACE_ORDER, Plan, Segment, Speech
 from skill.text import normalise
-from skill.tools.tracks import SPEECH_GAP_SECONDS, Voice, render_parts, routine_parts
 from skill.voice import audio
+from skill.voice.mix import SPEECH_GAP_SECONDS, Voice, render_parts, routine_parts
 
 logger = logging.getLogger("skill.voice.tracks")
 

@@ -23,8 +23,8 @@ from skill.local.server import create_app, make_local_server
 from skill.persistence import SqliteAdapter
 from skill.profile import Profile
 from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
-from skill.tools.tracks import Voice
 from skill.voice import audio, tracks
+from skill.voice.mix import Voice
 
 TOKEN = "nrc-track:en-US:quick:normal"
 BASE = "http://127.0.0.1:5000/tracks"
