@@ -50,7 +50,7 @@ def in_process_path(db: Path) -> Callable[[str], Outcome]:
 
 
 def simulate_path(db: Path) -> Callable[[str], Outcome]:
-    from skill.local.server import create_app
+    from skill.web.server import create_app
 
     class Silent:
         def render_wav(self, plan: Any, path: Path) -> Path:  # no audio needed to measure the words

@@ -89,7 +89,7 @@ def in_process_path(db: Path) -> Say:
 
 
 def simulate_path(db: Path) -> Say:
-    from skill.local.server import create_app
+    from skill.web.server import create_app
 
     class Silent:
         def render_wav(self, plan: Any, path: Path) -> Path:  # no audio needed to measure the words

@@ -108,7 +108,7 @@ def cmd_listen(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from skill.local.server import run
+    from skill.web.server import run
 
     return run(args.host, args.port, verify=False if args.no_verify else None, alexa_only=args.alexa_only)
 
