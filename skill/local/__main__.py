@@ -30,7 +30,7 @@ def _conversation(args: argparse.Namespace, env: dict[str, str] | None = None):
 def cmd_chat(args: argparse.Namespace) -> int:
     import os
 
-    from skill.local.chat import run_chat
+    from skill.cli.chat import run_chat
 
     if not args.voice:
         return run_chat(_conversation(args))
@@ -102,7 +102,7 @@ def cmd_tracks(args: argparse.Namespace) -> int:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from skill.voice.listen import run_listen
+    from skill.cli.listen import run_listen
 
     return run_listen(args.wav, lambda: _conversation(args), locale=args.locale)
 

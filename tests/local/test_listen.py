@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from skill.cli.listen import run_listen
 from skill.content import available_locales
 from skill.content.overlay import read_locale_data
 from skill.text import normalise
@@ -324,7 +325,7 @@ def test_listen_reports_audio_that_decodes_to_no_whole_phrase(tmp_path: Path,
 
     monkeypatch.setattr(listen, "recogniser_for", lambda locale: NoPhrase())
     out, err = io.StringIO(), io.StringIO()
-    code = listen.run_listen(_write_wav(tmp_path / "tone.wav", _tone()), no_skill, out=out, err=err)
+    code = run_listen(_write_wav(tmp_path / "tone.wav", _tone()), no_skill, out=out, err=err)
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue().startswith("listen: nothing recognised in ") and err.getvalue().count("\n") == 1
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from skill.alexa import build_skill
+from skill.cli.runner import Runner
 from skill.config import SkillConfig
 from skill.device.conversation import Conversation, in_process
-from skill.local.runner import Runner
 from skill.persistence import SqliteAdapter
 from skill.routine.tracks import MANIFEST_NAME, load_catalog
 from skill.voice import audio

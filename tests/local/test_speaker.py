@@ -19,9 +19,9 @@ from typing import Any
 
 import pytest
 
+from skill.cli.runner import CONTINUE, Runner, routine_running
 from skill.content import load
 from skill.device.conversation import Conversation, Exchange, in_process
-from skill.local.runner import CONTINUE, Runner, routine_running
 from skill.speech.plan import Plan, Silence, Speech
 from skill.speech.ssml import render_ssml
 from skill.understanding.matcher import Match

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from skill.cli.terminal import HINT, PROMPT, QUIT, print_exchange
 from skill.device.conversation import Conversation, Exchange
-from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
 from skill.routine.tracks import parse_token
 from skill.speech.parse import plan_from_response
 from skill.voice.speaker import Playback, Speaker
