@@ -37,8 +37,8 @@ from werkzeug.serving import make_server
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.loopback import Loopback, run_clients
-from skill.local import envelopes
-from skill.local.server import create_app
+from skill.device import envelopes
+from skill.web.server import create_app
 
 WARMUP_REQUESTS = 20
 

@@ -23,7 +23,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
-from skill.local import envelopes
+from skill.device import envelopes
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -90,7 +90,7 @@ def speak(text: str, voice: str, speed: int, wav: Path) -> Path:
 
 def sounds(seconds: float = 1.0) -> dict[str, bytes]:
     """Non-speech a recogniser must refuse: white noise, a 440 Hz tone, a chirp, near-silence (seeded)."""
-    from skill.local.listen import SAMPLE_RATE
+    from skill.voice.listen import SAMPLE_RATE
 
     rng = random.Random(7)
     count = int(SAMPLE_RATE * seconds)
@@ -107,7 +107,7 @@ def sounds(seconds: float = 1.0) -> dict[str, bytes]:
 
 def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str]) -> dict:
     """Decode everything once; keep text and confidence so thresholds can be compared afterwards."""
-    from skill.local.listen import is_silent, read_audio, recogniser_for
+    from skill.voice.listen import is_silent, read_audio, recogniser_for
 
     recogniser = recogniser_for(LOCALE)
     rows = []
@@ -135,7 +135,7 @@ def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str])
 
 def verdict(row: dict, limits: tuple[float, float] | None = None) -> str:
     """right, refused or wrong for one decoded item, under listen's rule or other (score, confidence) limits."""
-    from skill.local.listen import Heard
+    from skill.voice.listen import Heard
 
     result = Heard(row["heard"], row["score"], row["free"], row["modulation"])
     heard = row["heard"] if result.trusted(*(limits or ())) and not row.get("silent") else ""
@@ -169,7 +169,7 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from skill.local.listen import MIN_CONFIDENCE, MIN_SCORE
+    from skill.voice.listen import MIN_CONFIDENCE, MIN_SCORE
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voices", nargs="*", default=VOICES)

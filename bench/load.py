@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.loopback import Loopback, run_clients  # noqa: E402
 from skill.content import load  # noqa: E402
-from skill.local import envelopes  # noqa: E402
+from skill.device import envelopes  # noqa: E402
 
 WAITRESS_THREADS = 16
 WARMUP_REQUESTS = 30
@@ -45,7 +45,7 @@ def serve(kind: str, db_path: str) -> None:
     """Child process: serve the app on a free loopback port and print it once listening."""
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # an access-log line per request would be measured too
-    from skill.local.server import create_app
+    from skill.web.server import create_app
 
     app = create_app(verify=False, alexa_only=True, db_path=db_path, env={})
     if kind == "waitress":

@@ -2,7 +2,7 @@
 
     python -m bench.longform
 
-A device with AudioPlayer (long-form mode, the in-process :class:`~skill.local.audio_device.AudioDevice`)
+A device with AudioPlayer (long-form mode, the in-process :class:`~skill.device.audio_device.AudioDevice`)
 and one without (chunked mode, a listener who hears every response to the end) each open the
 skill, start the routine, answer the safety check and then do only what the routine needs until it
 is finished. Also measured: the error between where a stop left the track and where the next
@@ -21,8 +21,8 @@ from typing import Any
 from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.content import load
-from skill.local.audio_device import AudioDevice
-from skill.local.conversation import Conversation, Send, in_process
+from skill.device.audio_device import AudioDevice
+from skill.device.conversation import Conversation, Send, in_process
 from skill.persistence.sqlite_adapter import SqliteAdapter
 from skill.routine.compose import Style
 from skill.routine.tracks import Catalog, Track

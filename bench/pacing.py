@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 
 from skill.content import load
-from skill.local import audio
-from skill.local.render import espeak_ssml_wav, measure_holds, routine_plan
-from skill.local.speaker import BASE_WPM, Speaker
 from skill.routine.compose import stated_half_minutes
 from skill.speech.estimate import WORDS_PER_MINUTE_AT_100, estimate_seconds
 from skill.speech.plan import PACE_ORDER
+from skill.voice import audio
+from skill.voice.render import espeak_ssml_wav, measure_holds, routine_plan
+from skill.voice.speaker import BASE_WPM, Speaker
 
 
 def clock(seconds: float) -> str:

@@ -42,7 +42,7 @@ def _outcome(response: dict[str, Any]) -> Outcome:
 def in_process_path(db: Path) -> Callable[[str], Outcome]:
     from skill.alexa import build_skill
     from skill.config import SkillConfig
-    from skill.local.conversation import Conversation, in_process
+    from skill.device.conversation import Conversation, in_process
     from skill.persistence.sqlite_adapter import SqliteAdapter
 
     send = in_process(build_skill(SqliteAdapter(db), SkillConfig(seed=1)))
@@ -50,7 +50,7 @@ def in_process_path(db: Path) -> Callable[[str], Outcome]:
 
 
 def simulate_path(db: Path) -> Callable[[str], Outcome]:
-    from skill.local.server import create_app
+    from skill.web.server import create_app
 
     class Silent:
         def render_wav(self, plan: Any, path: Path) -> Path:  # no audio needed to measure the words

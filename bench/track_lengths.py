@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 
 from skill.content import load
-from skill.local import audio
-from skill.local.render import GAP_MIN_SECONDS, align
-from skill.local.speaker import BASE_WPM, Speaker
 from skill.routine.compose import Style
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, Silence
-from skill.tools.tracks import Rendering, mp3_info, render_track, routine_parts
+from skill.tools.tracks import mp3_info, render_track
+from skill.voice import audio
+from skill.voice.mix import Rendering, routine_parts
+from skill.voice.render import GAP_MIN_SECONDS, align
+from skill.voice.speaker import BASE_WPM, Speaker
 
 GOAL_PERCENT = 2.0
 

@@ -104,7 +104,7 @@ def _reply(intent: str, response: dict[str, Any]) -> Reply:
 def in_process_path(db: Path) -> Say:
     from skill.alexa import build_skill
     from skill.config import SkillConfig
-    from skill.local.conversation import Conversation, in_process
+    from skill.device.conversation import Conversation, in_process
     from skill.persistence.sqlite_adapter import SqliteAdapter
 
     send = in_process(build_skill(SqliteAdapter(db), SkillConfig(seed=1)))
@@ -118,7 +118,7 @@ def in_process_path(db: Path) -> Say:
 
 
 def simulate_path(db: Path) -> Say:
-    from skill.local.server import create_app
+    from skill.web.server import create_app
 
     class Silent:
         def render_wav(self, plan: Any, path: Path) -> Path:  # no audio needed to measure the words
@@ -187,7 +187,7 @@ import json, sys, time
 started = time.perf_counter()
 sys.path.insert(0, 'lambda'); sys.path.insert(0, '.')
 import lambda_function
-from skill.local import envelopes
+from skill.device import envelopes
 imported = time.perf_counter()
 body = envelopes.envelope(envelopes.intent_request('AskQuestionIntent', {'question': 'is heat or ice better'}), None)
 lambda_function.lambda_handler(body, None)

@@ -22,11 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     from skill.config import SkillConfig
     from skill.content import available_locales
     from skill.content.overlay import read_locale_data
-    from skill.local.audio import duration
-    from skill.local.conversation import Conversation, in_process
-    from skill.local.speaker import Speaker
+    from skill.device.conversation import Conversation, in_process
     from skill.persistence.sqlite_adapter import SqliteAdapter
     from skill.speech.parse import plan_from_response
+    from skill.voice.audio import duration
+    from skill.voice.speaker import Speaker
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="keep the WAV files in this folder")

@@ -20,7 +20,7 @@ from skill.speech.plan import DEFAULT_PACE, PACE_ORDER
 
 def _conversation(args: argparse.Namespace, env: dict[str, str] | None = None):
     from skill.alexa import build_skill
-    from skill.local.conversation import Conversation, in_process
+    from skill.device.conversation import Conversation, in_process
     from skill.persistence.factory import local_adapter_from_env
 
     skill = build_skill(local_adapter_from_env(), SkillConfig.from_env(env))
@@ -30,15 +30,15 @@ def _conversation(args: argparse.Namespace, env: dict[str, str] | None = None):
 def cmd_chat(args: argparse.Namespace) -> int:
     import os
 
-    from skill.local.chat import run_chat
+    from skill.cli.chat import run_chat
 
     if not args.voice:
         return run_chat(_conversation(args))
-    from skill.local.render import progress_bar
-    from skill.local.speaker import Speaker
-    from skill.local.trackplayer import LOCAL_BASE_URL
-    from skill.local.tracks import Renderer, tracks_dir_from_env
     from skill.routine.tracks import MANIFEST_NAME
+    from skill.voice.render import progress_bar
+    from skill.voice.speaker import Speaker
+    from skill.voice.trackplayer import LOCAL_BASE_URL
+    from skill.voice.tracks import Renderer, tracks_dir_from_env
 
     folder = tracks_dir_from_env()
     with Speaker(output_dir=args.audio_dir) as speaker:
@@ -49,8 +49,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    from skill.local.speaker import Speaker
     from skill.speech.parse import plan_from_response
+    from skill.voice.speaker import Speaker
 
     exchange = _conversation(args).say(args.text)
     print(f"alexa> {exchange.transcript}")
@@ -73,8 +73,8 @@ def cmd_say(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     import json
 
-    from skill.local.render import render_routine
-    from skill.local.speaker import Speaker
+    from skill.voice.render import render_routine
+    from skill.voice.speaker import Speaker
 
     with Speaker() as speaker:
         summary = render_routine(args.routine, args.pace, args.wav, args.timeline, locale=args.locale,
@@ -86,9 +86,9 @@ def cmd_render(args: argparse.Namespace) -> int:
 def cmd_tracks(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from skill.local.render import progress_bar
-    from skill.local.speaker import Speaker
-    from skill.local.tracks import Renderer, tracks_dir_from_env
+    from skill.voice.render import progress_bar
+    from skill.voice.speaker import Speaker
+    from skill.voice.tracks import Renderer, tracks_dir_from_env
 
     folder = Path(args.dir).expanduser() if args.dir else tracks_dir_from_env()
     with Speaker() as speaker:
@@ -102,13 +102,13 @@ def cmd_tracks(args: argparse.Namespace) -> int:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from skill.local.listen import run_listen
+    from skill.cli.listen import run_listen
 
     return run_listen(args.wav, lambda: _conversation(args), locale=args.locale)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from skill.local.server import run
+    from skill.web.server import run
 
     return run(args.host, args.port, verify=False if args.no_verify else None, alexa_only=args.alexa_only)
 

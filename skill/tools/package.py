@@ -1,7 +1,8 @@
 """Build the AWS Lambda deployment package: ``build/lambda.zip``.
 
 The zip holds ``lambda_function.py`` at its root, the ``skill`` package without what only a laptop
-needs (``skill/local``, ``skill/tools``), the routine tracks' manifest when the track build has
+needs (the hosts ``skill/local``, ``skill/web``, ``skill/cli``, their ``skill/device`` and ``skill/voice``,
+and ``skill/tools``), the routine tracks' manifest when the track build has
 written one (``build/tracks/manifest.json``, packaged as ``tracks/manifest.json``), and the
 dependencies from ``lambda/requirements.txt`` installed by pip for the Lambda runtime (Python
 3.12), not for the machine running the build.
@@ -49,7 +50,7 @@ TRACKS_DIR = BUILD_DIR / "tracks"  # where python -m skill.tools.tracks writes
 TRACKS_ENTRY = f"tracks/{MANIFEST_NAME}"  # the template's NRC_TRACKS_MANIFEST is /var/task/ + this
 PYTHON_VERSION = "3.12"
 PLATFORMS = {"any": "any", "x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
-EXCLUDED_PACKAGE_DIRS = frozenset({"local", "tools"})  # directly under skill/: laptop-only code
+EXCLUDED_PACKAGE_DIRS = frozenset({"local", "web", "cli", "device", "voice", "tools"})  # laptop-only
 SKIPPED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".DS_Store"})
 SKIPPED_DEP_DIRS = frozenset({"bin"})  # console scripts whose shebang points at the build machine
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})

@@ -18,7 +18,7 @@ from typing import Any
 from skill.routine.tracks import AUDIO_SUFFIX, MANIFEST_NAME, load_catalog
 from skill.speech.plan import Plan, Speech
 from skill.speech.ssml import render_ssml
-from skill.tools.tracks import Voice
+from skill.voice.mix import Voice
 
 POLLY_ENGINE = "neural"
 POLLY_SAMPLE_RATE = 16000  # PCM output is 8000 or 16000 Hz

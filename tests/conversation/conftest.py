@@ -9,7 +9,7 @@ import pytest
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
-from skill.local.conversation import Conversation, Exchange, in_process
+from skill.device.conversation import Conversation, Exchange, in_process
 from skill.persistence.sqlite_adapter import SqliteAdapter
 from skill.speech.estimate import estimate_seconds
 from skill.speech.parse import plan_from_response

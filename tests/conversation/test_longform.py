@@ -18,9 +18,9 @@ from skill.alexa import build_skill
 from skill.alexa.builder import lambda_handler
 from skill.config import SkillConfig, audio_base_url
 from skill.content import load
-from skill.local import envelopes
-from skill.local.audio_device import AudioDevice
-from skill.local.conversation import Conversation, in_process
+from skill.device import envelopes
+from skill.device.audio_device import AudioDevice
+from skill.device.conversation import Conversation, in_process
 from skill.persistence.sqlite_adapter import SqliteAdapter
 from skill.profile import Profile
 from skill.routine.tracks import Catalog, Track

@@ -7,8 +7,8 @@ import gc
 import pytest
 
 from skill.content import TOPIC_IDS, load
+from skill.device.envelopes import intent_request, resolved_slot
 from skill.intents import TOPIC_INTENT, TOPIC_SLOT, TOPIC_SLOT_TYPE
-from skill.local.envelopes import intent_request, resolved_slot
 
 CONTENT = load("en-US")
 

@@ -12,7 +12,7 @@ from skill.alexa import build_skill
 from skill.alexa.visuals import MAX_RESPONSE_BYTES
 from skill.config import SkillConfig
 from skill.content import load
-from skill.local.conversation import Send, in_process
+from skill.device.conversation import Send, in_process
 from skill.persistence.sqlite_adapter import SqliteAdapter
 from skill.visuals.apl import RENDER_DIRECTIVE, USER_EVENT
 from tests.conversation.conftest import CheckedConversation, ListeningClock

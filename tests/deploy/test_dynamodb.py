@@ -16,8 +16,8 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
-from skill.local import envelopes
-from skill.local.conversation import Conversation, Exchange, in_process
+from skill.device import envelopes
+from skill.device.conversation import Conversation, Exchange, in_process
 from skill.persistence import SqliteAdapter
 from skill.persistence.dynamodb import DynamoDbSettings, DynamoDbStore, check_storable
 from skill.persistence.factory import adapter_from_env

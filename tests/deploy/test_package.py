@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from skill.content import load
-from skill.local import envelopes
-from skill.local.conversation import transcript
+from skill.device import envelopes
+from skill.device.conversation import transcript
 from skill.tools import package
 from tests.checks import check_response
 from tests.deploy.conftest import free_port
@@ -96,7 +96,8 @@ def test_the_zip_holds_what_lambda_needs_and_nothing_from_the_laptop(lambda_zip:
     assert "lambda_function.py" in names
     assert {f"skill/content/en-US/{f}.json" for f in ("topics", "routines", "prompts", "intents")} <= set(names)
     assert "skill/alexa/builder.py" in names and "ask_sdk_core/skill_builder.py" in names
-    assert not [n for n in names if n.startswith(("skill/local/", "skill/tools/", "tests/", "bin/"))]
+    laptop_only = tuple(f"skill/{name}/" for name in ("local", "web", "cli", "device", "voice", "tools"))
+    assert not [n for n in names if n.startswith((*laptop_only, "tests/", "bin/"))]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.split("/")[0] in ("boto3", "botocore", "s3transfer", "jmespath")]
     with zipfile.ZipFile(lambda_zip) as archive:

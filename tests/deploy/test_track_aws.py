@@ -25,6 +25,7 @@ from skill.speech.estimate import estimate_seconds, speech_seconds
 from skill.speech.plan import PACE_ORDER, Speech
 from skill.tools import package, track_aws, tracks
 from skill.tools.track_aws import POLLY_SAMPLE_RATE, POLLY_VOICES, polly_voice, polly_voice_factory, upload
+from skill.voice.mix import SilentSpeechError
 
 moto = pytest.importorskip("moto", reason="moto is not installed: pip install -r requirements.txt")
 REGION = "us-east-1"
@@ -97,7 +98,7 @@ def test_polly_is_asked_for_16_khz_pcm_from_escaped_ssml_at_the_segment_rate_onc
 def test_moto_polly_audio_is_silent_so_the_renderer_refuses_it(aws: None, tmp_path: Path) -> None:
     (tmp_path / MANIFEST_NAME).write_text('{"version": 1, "tracks": []}', encoding="utf-8")  # an earlier build
     voices = polly_voice_factory(region=REGION)
-    with pytest.raises(tracks.SilentSpeechError):
+    with pytest.raises(SilentSpeechError):
         tracks.render_catalog(voices, tmp_path, ["en-US"], ["quick"], ["normal"])
     assert not (tmp_path / MANIFEST_NAME).exists()  # no manifest that might not match the audio
 

@@ -17,12 +17,12 @@ import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from skill.local import envelopes
-from skill.local.server import make_local_server
-from skill.local.tracks import Renderer
+from skill.device import envelopes
 from skill.persistence import SqliteAdapter
 from skill.profile import Profile
 from skill.routine.tracks import Track
+from skill.voice.tracks import Renderer
+from skill.web.server import make_local_server
 from tests.e2e.test_browser import AUDIO_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, say, sync_api
 
 pytestmark = [pytest.mark.e2e, pytest.mark.audio]

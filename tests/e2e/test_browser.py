@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from skill.local.server import create_app
+from skill.web.server import create_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.audio]
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from skill.local import envelopes
-from skill.local.server import create_app
+from skill.device import envelopes
 from skill.visuals.apl import RENDER_DIRECTIVE, USER_EVENT
+from skill.web.server import create_app
 from tests.unit.test_visuals import check_apl, walk
 
 pytestmark = [pytest.mark.e2e]

@@ -19,7 +19,7 @@ import pytest
 
 from bench.listen_voices import OUT_OF_GRAMMAR, readme_examples, route, speak, spoken_utterances
 from skill.content import CONTENT_DIR
-from skill.local.listen import recognise
+from skill.voice.listen import recognise
 
 pytestmark = pytest.mark.audio
 

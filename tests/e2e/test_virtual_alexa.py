@@ -24,10 +24,10 @@ from werkzeug.serving import make_server
 
 from bench.longform import BASE_URL, planned_catalog
 from skill.content import load
-from skill.local.server import create_app
 from skill.persistence.sqlite_adapter import SqliteAdapter
 from skill.profile import Profile, TrackPlace
 from skill.speech.ssml import to_text
+from skill.web.server import create_app
 
 pytestmark = pytest.mark.e2e
 

@@ -15,15 +15,16 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.content import load
+from skill.device import envelopes
+from skill.device.conversation import Conversation
 from skill.intents import HEARD_TOKEN
-from skill.local import audio, envelopes, tracks
 from skill.local.__main__ import build_parser
-from skill.local.conversation import Conversation
-from skill.local.server import create_app, make_local_server
 from skill.persistence import SqliteAdapter
 from skill.profile import Profile
 from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
-from skill.tools.tracks import Voice
+from skill.voice import audio, tracks
+from skill.voice.mix import Voice
+from skill.web.server import create_app, make_local_server
 
 TOKEN = "nrc-track:en-US:quick:normal"
 BASE = "http://127.0.0.1:5000/tracks"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from skill.alexa import build_skill
+from skill.cli.chat import run_chat
 from skill.config import SkillConfig
-from skill.local.chat import run_chat
-from skill.local.conversation import Conversation, in_process
+from skill.device.conversation import Conversation, in_process
 from skill.persistence.sqlite_adapter import SqliteAdapter
 
 

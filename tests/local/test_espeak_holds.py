@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from skill.content import load
-from skill.local.render import espeak_ssml_wav, measure_holds, measure_silences, routine_plan
 from skill.routine.compose import Style, scaled_hold
 from skill.routine.model import Hold
 from skill.speech.plan import PACE_ORDER
+from skill.voice.render import espeak_ssml_wav, measure_holds, measure_silences, routine_plan
 
 CONTENT = load("en-US")
 TOLERANCE = 0.3

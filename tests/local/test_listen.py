@@ -22,10 +22,13 @@ from pathlib import Path
 
 import pytest
 
+from skill.cli.listen import run_listen
 from skill.content import available_locales
 from skill.content.overlay import read_locale_data
-from skill.local import listen
-from skill.local.listen import (
+from skill.text import normalise
+from skill.understanding.matcher import MODELS_DIR
+from skill.voice import listen
+from skill.voice.listen import (
     PRONUNCIATIONS,
     SAMPLE_RATE,
     Grammar,
@@ -38,8 +41,6 @@ from skill.local.listen import (
     read_audio,
     to_jsgf,
 )
-from skill.text import normalise
-from skill.understanding.matcher import MODELS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))
@@ -324,7 +325,7 @@ def test_listen_reports_audio_that_decodes_to_no_whole_phrase(tmp_path: Path,
 
     monkeypatch.setattr(listen, "recogniser_for", lambda locale: NoPhrase())
     out, err = io.StringIO(), io.StringIO()
-    code = listen.run_listen(_write_wav(tmp_path / "tone.wav", _tone()), no_skill, out=out, err=err)
+    code = run_listen(_write_wav(tmp_path / "tone.wav", _tone()), no_skill, out=out, err=err)
     assert code == 2 and out.getvalue() == ""
     assert err.getvalue().startswith("listen: nothing recognised in ") and err.getvalue().count("\n") == 1
 

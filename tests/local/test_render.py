@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from skill.content import ROUTINE_IDS
-from skill.local import audio
-from skill.local import speaker as speaker_module
 from skill.local.__main__ import main
-from skill.local.render import align, measure_holds, measure_silences, progress_bar, render_routine, routine_plan
-from skill.local.speaker import Speaker
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import PACE_ORDER, Plan, Silence, Speech
+from skill.voice import audio
+from skill.voice import speaker as speaker_module
+from skill.voice.render import align, measure_holds, measure_silences, progress_bar, render_routine, routine_plan
+from skill.voice.speaker import Speaker
 
 ROOT = Path(__file__).resolve().parents[2]
 TOLERANCE = 0.3  # seconds a measured silence may differ from the timeline

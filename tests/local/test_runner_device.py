@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from skill.alexa import build_skill
+from skill.cli.runner import Runner
 from skill.config import SkillConfig
-from skill.local import audio
-from skill.local.conversation import Conversation, in_process
-from skill.local.runner import Runner
-from skill.local.trackplayer import LOCAL_BASE_URL, FilePlayback, resolver
-from skill.local.tracks import Renderer
+from skill.device.conversation import Conversation, in_process
 from skill.persistence import SqliteAdapter
 from skill.routine.tracks import MANIFEST_NAME, load_catalog
+from skill.voice import audio
+from skill.voice.trackplayer import LOCAL_BASE_URL, FilePlayback, resolver
+from skill.voice.tracks import Renderer
 from tests.local.test_audio_device import FakeVoice, stored_profile
 from tests.local.test_speaker import FakeSpeaker
 

@@ -26,13 +26,13 @@ from skill.alexa import build_skill
 from skill.coach import Coach
 from skill.config import SkillConfig
 from skill.content import load
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.local.__main__ import build_parser
-from skill.local.server import MAX_BODY_BYTES, MAX_TEXT_CHARS, AudioStore, create_app, timeline
-from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.persistence import SqliteAdapter
 from skill.speech.plan import Plan, Silence, Speech
 from skill.visuals.drawings import load_drawings
+from skill.web.server import MAX_BODY_BYTES, MAX_TEXT_CHARS, AudioStore, create_app, timeline
+from skill.web.verifier import AlexaRequestVerifier, VerificationError
 
 SKILL_ID = "amzn1.ask.skill.11111111-2222-3333-4444-555555555555"
 OTHER_SKILL_ID = "amzn1.ask.skill.99999999-9999-9999-9999-999999999999"
@@ -258,7 +258,7 @@ def test_verifier_refusal_returns_400_without_its_reason(skill: SpySkill) -> Non
 @pytest.mark.parametrize("switch", [{"verify": False}, {"env": {"NRC_NO_VERIFY": "1"}}])
 def test_no_verify_serves_unsigned_requests_and_warns(skill: SpySkill, switch: dict[str, Any],
                                                       caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="skill.local.server"):
+    with caplog.at_level(logging.WARNING, logger="skill.web.server"):
         client = app_for(skill, **switch)
     assert "verification is OFF" in caplog.text
     response = client.post("/alexa", data=launch_body())
@@ -499,7 +499,7 @@ def test_timeline_marks_steps_holds_and_breaths() -> None:
 
 def test_serve_command_passes_its_switches(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, ...]] = []
-    monkeypatch.setattr("skill.local.server.run", lambda *a, **kw: calls.append((a, kw)) or 0)
+    monkeypatch.setattr("skill.web.server.run", lambda *a, **kw: calls.append((a, kw)) or 0)
     args = build_parser().parse_args(["serve", "--port", "8123", "--no-verify", "--alexa-only"])
     assert args.func(args) == 0
     assert calls == [(("127.0.0.1", 8123), {"verify": False, "alexa_only": True})]

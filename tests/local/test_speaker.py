@@ -19,12 +19,15 @@ from typing import Any
 
 import pytest
 
+from skill.cli.runner import CONTINUE, Runner, routine_running
 from skill.content import load
-from skill.local import audio
-from skill.local import speaker as speaker_module
-from skill.local.conversation import Conversation, Exchange, in_process
-from skill.local.runner import CONTINUE, Runner, routine_running
-from skill.local.speaker import (
+from skill.device.conversation import Conversation, Exchange, in_process
+from skill.speech.plan import Plan, Silence, Speech
+from skill.speech.ssml import render_ssml
+from skill.understanding.matcher import Match
+from skill.voice import audio
+from skill.voice import speaker as speaker_module
+from skill.voice.speaker import (
     BASE_WPM,
     MAX_WPM,
     MIN_WPM,
@@ -35,9 +38,6 @@ from skill.local.speaker import (
     shared_speaker,
     wpm_for,
 )
-from skill.speech.plan import Plan, Silence, Speech
-from skill.speech.ssml import render_ssml
-from skill.understanding.matcher import Match
 
 RATE = audio.SAMPLE_RATE
 LIMIT = 60.0  # seconds any single wait may take before the test calls it a hang
@@ -239,7 +239,7 @@ def test_very_long_text_renders_in_pieces(speaker: Speaker, tmp_path: Path) -> N
 def test_no_sound_card_writes_wavs_and_says_so_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     out = tmp_path / "out"
     plan = Plan.of(Speech("First part."), Silence(0.2), Speech("Second part."))
-    caplog.set_level(logging.WARNING, logger="skill.local.speaker")
+    caplog.set_level(logging.WARNING, logger="skill.voice.speaker")
     with Speaker(sound_card=lambda: False, realtime=False, output_dir=out) as s:
         first = s.play(plan)
         assert first.wait(LIMIT) and first.completed and first.error is None

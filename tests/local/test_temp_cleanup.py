@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.local.speaker import Speaker
 from skill.speech.plan import Plan
+from skill.voice.speaker import Speaker
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
@@ -25,7 +25,7 @@ TIMEOUT = 120
 # With FAIL_WRITES set, writing a WAV lists the temporary folder on stderr and then fails.
 DRIVER = """
 import os, runpy, sys
-from skill.local import audio, speaker
+from skill.voice import audio, speaker
 speaker.sound_card_available = lambda cards=None: False
 if os.environ.get("FAIL_WRITES"):
     def broken(path, samples, rate=audio.SAMPLE_RATE):

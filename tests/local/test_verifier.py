@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from skill.local.verifier import (
+from skill.web.verifier import (
     FETCH_MAX_BYTES,
     FETCH_TIMEOUT_SECONDS,
     AlexaRequestVerifier,

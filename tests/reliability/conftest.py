@@ -16,7 +16,7 @@ from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from skill.alexa import build_skill
 from skill.config import SkillConfig
 from skill.content import load
-from skill.local.conversation import Conversation, Exchange, in_process
+from skill.device.conversation import Conversation, Exchange, in_process
 from tests.checks import check_response
 from tests.deploy.conftest import aws_env, dynalite, dynalite_factory  # noqa: F401  (fixtures used here)
 

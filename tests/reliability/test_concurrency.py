@@ -16,7 +16,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.persistence import SqliteAdapter
 from skill.persistence.dynamodb import DynamoDbSettings, DynamoDbStore
 from skill.profile import Profile, TrackPlace, Unfinished, merge_profiles, schema_problem

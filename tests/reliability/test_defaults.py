@@ -13,11 +13,11 @@ import pytest
 from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
-from skill.local import envelopes
-from skill.local.server import create_app
+from skill.device import envelopes
 from skill.persistence import PersistenceError
 from skill.persistence.dynamodb import DynamoDbStore
 from skill.persistence.factory import local_adapter_from_env
+from skill.web.server import create_app
 
 NO_CREDENTIALS = {"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
 
@@ -62,7 +62,7 @@ def test_lambda_and_ec2_hosts_keep_the_metadata_credentials() -> None:
 @pytest.mark.parametrize(("skill_id", "warned"), [(None, True), ("amzn1.ask.skill.mine", False)])
 def test_verification_without_a_skill_id_is_warned_about(caplog: pytest.LogCaptureFixture, skill_id: str | None,
                                                           warned: bool) -> None:
-    caplog.set_level(logging.WARNING, logger="skill.local.server")
+    caplog.set_level(logging.WARNING, logger="skill.web.server")
     create_app(skill=build_skill(None), verify=True, skill_id=skill_id, verifier=object(), env={})  # type: ignore
     assert any("no skill id" in r.getMessage() for r in caplog.records) is warned
 

@@ -17,10 +17,10 @@ from skill.alexa import build_skill
 from skill.alexa.builder import lambda_handler
 from skill.alexa.limits import InputRejected
 from skill.config import SkillConfig
-from skill.local import envelopes
-from skill.local.server import create_app
+from skill.device import envelopes
 from skill.persistence import SqliteAdapter
 from skill.speech.ssml import problems
+from skill.web.server import create_app
 from tests.checks import check_response
 from tests.reliability.conftest import CONTENT, said_saved, stop_after_two_steps, talk_to
 

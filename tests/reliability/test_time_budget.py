@@ -15,11 +15,11 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
 from skill.config import SkillConfig
-from skill.local import envelopes
-from skill.local.server import create_app
-from skill.local.verifier import AlexaRequestVerifier
+from skill.device import envelopes
 from skill.persistence import PersistenceError, user_id_of
 from skill.persistence.dynamodb import TOTAL_MAX_ATTEMPTS, DynamoDbSettings, DynamoDbStore
+from skill.web.server import create_app
+from skill.web.verifier import AlexaRequestVerifier
 from tests.deploy.conftest import REGION
 from tests.reliability.conftest import ANSWER_BUDGET_SECONDS, HangingServer, said_saved, stop_after_two_steps, talk_to
 

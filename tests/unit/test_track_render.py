@@ -14,24 +14,13 @@ from pathlib import Path
 import pytest
 
 from skill.content import ROUTINE_IDS, load
-from skill.local import audio
 from skill.routine.compose import Style
 from skill.routine.tracks import load_catalog
 from skill.speech.estimate import estimate_seconds, speech_seconds
 from skill.speech.plan import PACE_ORDER, Plan, Silence, Speech
-from skill.tools.tracks import (
-    MP3_KBPS,
-    MP3_SAMPLE_RATE,
-    SPEECH_GAP_SECONDS,
-    SilentSpeechError,
-    Voice,
-    encode_mp3,
-    mp3_info,
-    render_catalog,
-    render_parts,
-    render_track,
-    routine_parts,
-)
+from skill.tools.tracks import MP3_KBPS, MP3_SAMPLE_RATE, encode_mp3, mp3_info, render_catalog, render_track
+from skill.voice import audio
+from skill.voice.mix import SPEECH_GAP_SECONDS, SilentSpeechError, Voice, render_parts, routine_parts
 
 RATE = 16000
 PADDING = 0.3  # seconds of silence the fake engine puts on each side of its speech

@@ -27,15 +27,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any
 
 from skill.content.overlay import read_locale_data
 from skill.intents import TOPIC_SLOT_TYPE
 from skill.text import normalise
 from skill.understanding.matcher import MODELS_DIR
-
-if TYPE_CHECKING:
-    from skill.local.conversation import Conversation
 
 SAMPLE_RATE = 16000
 SEARCH_QUERY = "AMAZON.SearchQuery"
@@ -539,28 +536,3 @@ def recognise(wav_path: str | Path, locale: str = "en-US") -> str:
     """The phrase spoken in a WAV file; "" when the audio holds no phrase of the grammar."""
     pcm = read_audio(wav_path)
     return "" if is_silent(pcm) else recogniser_for(locale).decode(pcm)
-
-
-def run_listen(wav_path: str | Path, conversation: Callable[[], Conversation], locale: str = "en-US",
-               out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """``listen`` on the command line: recognise, then send the words to the skill like ``say``.
-
-    Problems with the input are one line on ``err`` and exit code 2; the skill is only built once
-    there is something to send it.
-    """
-    try:
-        pcm = read_audio(wav_path)
-        if is_silent(pcm):
-            raise ListenError(f"no speech in {wav_path}: the recording is silent")
-        text = recogniser_for(locale).decode(pcm)
-        if not text:
-            raise ListenError(f"nothing recognised in {wav_path}: say one of the skill's phrases, clearly")
-    except ListenError as error:
-        err.write(f"listen: {error}\n")
-        return 2
-    out.write(f"heard: {text}\n")
-    exchange = conversation().say(text)
-    slots = "".join(f" {name}={value!r}" for name, value in exchange.match.slots.items())
-    out.write(f"intent: {exchange.match.intent}{slots}\n")
-    out.write(f"alexa> {exchange.transcript}\n")
-    return 0

@@ -40,11 +40,9 @@ from skill.alexa.limits import (
 from skill.alexa.system_handlers import EMPTY_RESPONSE, known_request_type
 from skill.config import SkillConfig
 from skill.content import LocaleContent, available_locales, load
+from skill.device import envelopes
+from skill.device.conversation import Conversation, Send, in_process
 from skill.intents import MAX_HEARD_SECONDS
-from skill.local import envelopes
-from skill.local.conversation import Conversation, Send, in_process
-from skill.local.tracks import Background, Renderer, tracks_dir_from_env
-from skill.local.verifier import AlexaRequestVerifier, VerificationError
 from skill.routine.tracks import EMPTY, MANIFEST_NAME, Catalog, load_catalog
 from skill.speech.estimate import speech_seconds
 from skill.speech.parse import plan_from_response
@@ -52,10 +50,12 @@ from skill.speech.plan import Plan, Silence
 from skill.text import normalise, number_words
 from skill.understanding.matcher import MODELS_DIR
 from skill.visuals.web import drawing_svg, step_drawing
+from skill.voice.tracks import Background, Renderer, tracks_dir_from_env
+from skill.web.verifier import AlexaRequestVerifier, VerificationError
 
-logger = logging.getLogger("skill.local.server")
+logger = logging.getLogger("skill.web.server")
 
-WEB_DIR = Path(__file__).resolve().parent / "web"
+WEB_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 256 * 1024  # Alexa requests are a few KB; anything near this is not one
 MAX_TEXT_CHARS = 500
 AUDIO_PLANS_KEPT = 64
@@ -152,7 +152,7 @@ class AudioStore:
 
 
 def _default_speaker() -> WavRenderer:
-    from skill.local.speaker import Speaker  # pyttsx3 is imported only when audio is first asked for
+    from skill.voice.speaker import Speaker  # pyttsx3 is imported only when audio is first asked for
 
     return Speaker()
 
@@ -522,7 +522,7 @@ def _base_url(host: str, port: int) -> str:
 
 def alexa_app() -> Flask:
     """The web-service endpoint alone, configured from the environment, for a production WSGI server:
-    ``waitress-serve --listen 127.0.0.1:5000 --call skill.local.server:alexa_app``."""
+    ``waitress-serve --listen 127.0.0.1:5000 --call skill.web.server:alexa_app``."""
     return create_app(alexa_only=True)
 
 

@@ -1,7 +1,7 @@
 """An Alexa device with an audio player, in process: it follows AudioPlayer directives and sends the
 player's events the way an Echo does, so long-form mode can be tested and measured without one.
 
-The session side is a :class:`~skill.local.conversation.Conversation` that reports this player's
+The session side is a :class:`~skill.device.conversation.Conversation` that reports this player's
 state with every request. The player side keeps the stream's token and offset: a ``Play`` directive
 starts a stream (``PlaybackStarted``), ``Stop`` stops it (``PlaybackStopped``), :meth:`listen` lets
 time pass (``PlaybackNearlyFinished``, then ``PlaybackFinished`` at the end), and :meth:`press`
@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from skill.local import envelopes
-from skill.local.conversation import Conversation, Exchange, Send
+from skill.device import envelopes
+from skill.device.conversation import Conversation, Exchange, Send
 from skill.understanding.matcher import Match
 
 NEARLY_FINISHED_MS = 10_000  # how long before the end the player asks for what comes next

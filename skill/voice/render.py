@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from skill.content import load
-from skill.local import audio
-from skill.local.speaker import BASE_WPM, Speaker, shared_speaker, wpm_for
 from skill.routine.compose import Style
 from skill.speech.estimate import estimate_seconds, speech_seconds
 from skill.speech.plan import Plan, Silence, Speech
 from skill.speech.ssml import render_body
+from skill.voice import audio
+from skill.voice.speaker import BASE_WPM, Speaker, shared_speaker, wpm_for
 
 GAP_MIN_SECONDS = 0.5  # shortest silent run measured; planned silences are all at least a second
 SPEECH_PAUSE_MAX = 0.9  # espeak-ng's own pauses (commas, sentence ends) stay under this

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from skill.local.conversation import Exchange
+from skill.device.conversation import Exchange
 
 PROMPT = "you> "
 QUIT = frozenset({"quit", "exit", ":q", ":quit"})

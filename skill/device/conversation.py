@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from skill.local import envelopes
+from skill.device import envelopes
 from skill.speech.parse import plan_from_response
 from skill.understanding.matcher import LAUNCH, Match, matcher_for
 

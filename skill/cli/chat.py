@@ -7,22 +7,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from skill.local.conversation import Conversation
-from skill.local.terminal import GREETINGS, HINT, PROMPT, QUIT, print_exchange
+from skill.cli.terminal import GREETINGS, HINT, PROMPT, QUIT, print_exchange
+from skill.device.conversation import Conversation
 from skill.understanding.matcher import LAUNCH, matcher_for
 
 if TYPE_CHECKING:
-    from skill.local.speaker import Speaker
+    from skill.voice.speaker import Speaker
 
 def run_chat(conversation: Conversation, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
              speaker: Speaker | None = None, tracks: Path | None = None) -> int:
     """Read lines until end of input; each line is one utterance. "open neck relief coach" launches.
 
-    With a ``speaker`` every answer is also spoken, and a routine runs on by itself (see runner.py);
+    With a ``speaker`` every answer is also spoken, and a routine runs on by itself (see ``skill.cli.runner``);
     with ``tracks`` too, it streams as one track, as on an Alexa device with an audio player.
     """
     if speaker is not None:
-        from skill.local.runner import Runner
+        from skill.cli.runner import Runner
 
         return Runner(conversation, speaker, out, tracks=tracks).run(stdin)
     if conversation.heard is None:  # text has no audio: every answer counts as read to its end

@@ -2,7 +2,7 @@
 
 The web simulator and ``chat --voice`` behave like an Alexa device with the AudioPlayer interface:
 the skill sends them ``AudioPlayer.Play`` with a track URL, and they play one WAV per routine, pace
-and locale. The tracks are rendered by the build step's core (``skill.tools.tracks``: the same plan,
+and locale. The tracks are rendered by the build step's core (``skill.voice.mix``: the same plan,
 exact silences, step starts from the rendered samples) with the local pyttsx3 voice, the voice of
 every other local answer, and kept as WAV (no encoder needed; ``aplay`` and browsers play it) with
 the manifest the skill reads. Each track's content hash (plan and voice) sits in a timeline file
@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from skill.content import ROUTINE_IDS, load
-from skill.local import audio
 from skill.routine.compose import Style
 from skill.routine.tracks import MANIFEST_NAME, Catalog, Track, load_catalog
 from skill.speech.plan import PACE_ORDER, Plan, Segment, Speech
 from skill.text import normalise
-from skill.tools.tracks import SPEECH_GAP_SECONDS, Voice, render_parts, routine_parts
+from skill.voice import audio
+from skill.voice.mix import SPEECH_GAP_SECONDS, Voice, render_parts, routine_parts
 
-logger = logging.getLogger("skill.local.tracks")
+logger = logging.getLogger("skill.voice.tracks")
 
 DEFAULT_TRACKS_DIR = Path.home() / ".neck-relief-coach" / "tracks"
 SUFFIX = ".wav"  # no MP3 encoder is needed locally; browsers and aplay play WAV
@@ -120,7 +120,7 @@ class Renderer:
     @property
     def engine(self) -> str:
         """What decides how the voice sounds, for the manifest and the cache: engine, speed, gaps."""
-        from skill.local.speaker import BASE_WPM, VOICE
+        from skill.voice.speaker import BASE_WPM, VOICE
 
         return f"pyttsx3:{VOICE}:{BASE_WPM}wpm:gap{SPEECH_GAP_SECONDS}"
 
@@ -201,7 +201,7 @@ class Renderer:
 
 
 def _local_voice() -> Voice:
-    from skill.local.speaker import shared_speaker
+    from skill.voice.speaker import shared_speaker
 
     return shared_speaker().as_voice()
 

@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from skill.local import audio
-from skill.local.interruptible import Interruptible
 from skill.speech.estimate import estimate_seconds
 from skill.speech.plan import Plan, Segment, Silence, Speech
-from skill.tools.tracks import SilentSpeechError, Voice, render_parts, speech_gap_after
+from skill.voice import audio
+from skill.voice.interruptible import Interruptible
+from skill.voice.mix import SilentSpeechError, Voice, render_parts, speech_gap_after
 
-logger = logging.getLogger("skill.local.speaker")
+logger = logging.getLogger("skill.voice.speaker")
 
 VOICE = "gmw/en-us"  # pyttsx3's default voice is British English
 # espeak-ng speaks about 30 % faster than its nominal words per minute. At a nominal 135 wpm its
@@ -387,7 +387,7 @@ class Speaker:
         return placed
 
     def as_voice(self) -> Voice:
-        """This speaker as a track renderer's engine (``skill.tools.tracks``); it speaks every locale alike."""
+        """This speaker as a track renderer's engine (``skill.voice.mix``); it speaks every locale alike."""
         return Voice(f"pyttsx3:{self.voice}", audio.SAMPLE_RATE,
                      lambda speech, _locale: self.synthesise(speech.text, speech.rate))
 

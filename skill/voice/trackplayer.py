@@ -18,10 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from skill.local import audio, envelopes
-from skill.local.interruptible import Interruptible
+from skill.device import envelopes
+from skill.voice import audio
+from skill.voice.interruptible import Interruptible
 
-logger = logging.getLogger("skill.local.trackplayer")
+logger = logging.getLogger("skill.voice.trackplayer")
 
 LOCAL_BASE_URL = "http://127.0.0.1/local-tracks"  # loopback HTTP: the skill accepts it only for local devices
 

@@ -6,7 +6,7 @@ same skill code path. Anything typed interrupts the voice at once and becomes th
 pause, resume, next, back, slower, faster and stop work mid-chunk. Input is read on the calling
 (main) thread; audio plays on the speaker's threads; one lock keeps turns in order.
 
-With a tracks folder the runner is an AudioPlayer device (``trackplayer.LocalPlayer``): the skill
+With a tracks folder the runner is an AudioPlayer device (``skill.voice.trackplayer.LocalPlayer``): the skill
 streams a routine as one track, every turn tells it the track's real position, and the player's
 events go to the skill as Alexa sends them.
 """
@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from skill.local.conversation import Conversation, Exchange
-from skill.local.speaker import Playback, Speaker
-from skill.local.terminal import HINT, PROMPT, QUIT, print_exchange
-from skill.local.trackplayer import FilePlayback, LocalPlayer, StartStream, resolver
+from skill.cli.terminal import HINT, PROMPT, QUIT, print_exchange
+from skill.device.conversation import Conversation, Exchange
 from skill.routine.tracks import parse_token
 from skill.speech.parse import plan_from_response
+from skill.voice.speaker import Playback, Speaker
+from skill.voice.trackplayer import FilePlayback, LocalPlayer, StartStream, resolver
 
 CONTINUE = "continue"
 
