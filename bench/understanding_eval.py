@@ -35,23 +35,17 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skill.tools.understanding_data import ROUNDS, Item, load_rounds
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "eval" / "understanding"
 # The full routine is longer than one response, so it is still playing after these; "no" answers the
 # safety check (no warning signs today).
 ROUTINE_START = ("start the full routine", "no")
-
-
-@dataclass(frozen=True)
-class Item:
-    text: str
-    expected: tuple[str, ...]  # acceptable topics, or the one right intent; empty for off-topic
-    split: str
 
 
 @dataclass(frozen=True)
@@ -62,38 +56,6 @@ class Reply:
 
 
 Say = Callable[[str, dict[str, Any] | None], tuple[Reply, dict[str, Any] | None]]
-
-
-ROUNDS = {"1": "", "2": "2"}  # round -> the suffix of its file names
-KINDS = ("questions", "offtopic", "commands")
-
-
-def load(path: Path, splits: dict[str, str]) -> list[Item]:
-    items = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        expected = tuple(row["topics"]) if "topics" in row else (row["intent"],)
-        items.append(Item(row["text"], expected, splits[row["source"]]))
-    return items
-
-
-def load_rounds(rounds: Iterable[str], data: Path = DATA) -> dict[str, list[Item]]:
-    """Each kind's items from the chosen rounds; a round whose files are absent adds nothing, and a
-    source listed in two splits (in any rounds) is an error."""
-    splits: dict[str, str] = {}
-    sets: dict[str, list[Item]] = {kind: [] for kind in KINDS}
-    for suffix in (ROUNDS[r] for r in rounds):
-        sources = data / f"sources{suffix}.json"
-        if not sources.is_file():
-            continue
-        for source in json.loads(sources.read_text(encoding="utf-8")):
-            if splits.setdefault(source["id"], source["split"]) != source["split"]:
-                raise ValueError(f"source {source['id']!r} is in two splits")
-        for kind in KINDS:
-            sets[kind] += load(data / f"{kind}{suffix}.jsonl", splits)
-    return sets
 
 
 def _reply(intent: str, response: dict[str, Any]) -> Reply:

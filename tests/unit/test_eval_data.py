@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.understanding_eval import KINDS, load_rounds
 from skill.tools.safety_data import load_items
+from skill.tools.understanding_data import KINDS, load_rounds
 
 
 def test_safety_phrasings_each_come_from_one_split() -> None:
