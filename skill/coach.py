@@ -259,7 +259,8 @@ class Coach:
                            rate=max(self.rate, URGENT_RATE))
         card = Card(self.p("urgent_card_title"), self.content.fill(template, card=True))
         return self._turn(speech, reprompt, card=card, profile=profile, last_topic=RED_FLAGS, offer=None,
-                          routine=None, pending_routine=None, routine_blocked=True, **{URGENT_KEY: category})
+                          routine=None, pending_routine=None, routine_blocked=True, blocked_for=category,
+                          **{URGENT_KEY: category})
 
     def topic(self, topic_id: str) -> Turn:
         self._settle()
@@ -382,7 +383,11 @@ class Coach:
         return self._play(state, step, lead=lead, with_intro=with_intro)
 
     def _blocked(self) -> Turn:
-        """No routine after an urgent answer, or after a warning sign at the safety check, this session."""
+        """No routine after an urgent answer, or after a warning sign at the safety check, this session.
+        After a crisis answer "get checked first" would be the wrong words: it says the crisis line again."""
+        if self.session.get("blocked_for") == "crisis":
+            return self._open(self.say(self.p("routine_blocked_crisis")), "crisis_reprompt", offer=None,
+                              pending_routine=None)
         return self._open(self.say(self.p("routine_blocked")), "urgent_reprompt", offer=None, pending_routine=None)
 
     def _ask_safety_again(self) -> Turn:

@@ -26,7 +26,7 @@ MAX_TEXT_CHARS = 4_000
 MAX_MARKS = 64
 MAX_MARK_SECONDS = 100_000
 MAX_INTEGER = 2**53  # beyond this JSON clients disagree about the value
-_STRING_ATTRIBUTES = ("last_topic", "offer", "last_speech", "urgent", "finished_routine")
+_STRING_ATTRIBUTES = ("last_topic", "offer", "last_speech", "urgent", "finished_routine", "blocked_for")
 _FLAG_ATTRIBUTES = ("routine_blocked", "safety_checked")
 
 

@@ -400,3 +400,23 @@ def test_the_players_own_position_wins_over_the_clock(make_conversation):
     talk.heard = lambda: marks[1] + 5  # but the player was five seconds into the second step
     talk.say("pause")
     assert talk.routine["step"] == chunk_start + 1
+
+
+def test_after_a_crisis_answer_a_routine_request_hears_the_crisis_line_not_get_checked(make_conversation):
+    talk = make_conversation()
+    talk.launch()
+    crisis = talk.say("i don't want to be alive anymore")
+    assert talk.attributes.get("urgent") == "crisis"
+    assert "nine eight eight" in crisis.transcript
+    blocked = talk.say("start the quick routine")
+    assert talk.routine is None and "won't start a massage" in blocked.transcript
+    assert "nine eight eight" in blocked.transcript and "get checked" not in blocked.transcript
+    assert "urgent" not in talk.attributes  # only the urgent answer itself carries the key
+
+
+def test_after_a_symptom_answer_a_routine_request_still_says_get_checked(make_conversation):
+    talk = make_conversation()
+    talk.launch()
+    talk.say("i hit my head an hour ago and feel sick")
+    blocked = talk.say("start the quick routine")
+    assert talk.routine is None and "get checked" in blocked.transcript
