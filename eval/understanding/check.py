@@ -5,6 +5,10 @@ and intent names are listed here rather than read from the skill: a topic the
 content drops or renames then shows up as a failure of the skill, not as a
 silently shrinking test.
 
+The data comes in rounds (round 1: ``questions.jsonl``, ``offtopic.jsonl``, ``commands.jsonl``,
+``sources.json``; later rounds: the same names ending in the round's number); every round present is
+checked, and the minimums apply to all rounds together. A source id may not repeat across rounds.
+
 Run: python3 eval/understanding/check.py   (exit status 1 on any problem)
 """
 
@@ -27,7 +31,7 @@ TOPICS = (
     "doctors see_doctor treatments nerve_block breathing about otc_medicines prescription_medicines "
     "nerve_block_relief nerve_block_aftercare botox advanced_procedures tens acupuncture "
     "migraine_difference something_else dizziness_vision ear_face_jaw how_common "
-    "triggers pregnancy stress_mood appointment supplements"
+    "triggers pregnancy stress_mood worried_about_someone appointment supplements"
 ).split()
 
 INTENTS = (
@@ -38,6 +42,7 @@ INTENTS = (
 ).split()
 
 SPLITS = ("tune", "test")
+ROUNDS = ("", "2", "3")  # file-name suffixes; a round whose sources file is absent is skipped
 MIN_PER_TOPIC = 12
 MIN_PER_INTENT = 15
 MIN_QUESTIONS = 600
@@ -60,12 +65,11 @@ class Report:
         self.problems.append(f"{where}: {message}")
 
 
-def load_sources(report: Report) -> dict[str, str]:
-    """Return source id -> split, checking each entry's fields."""
-    entries = json.loads((HERE / "sources.json").read_text(encoding="utf-8"))
-    splits: dict[str, str] = {}
+def load_sources(name: str, splits: dict[str, str], report: Report) -> None:
+    """Add source id -> split from ``name`` to ``splits``, checking each entry's fields."""
+    entries = json.loads((HERE / name).read_text(encoding="utf-8"))
     for number, entry in enumerate(entries, 1):
-        where = f"sources.json entry {number}"
+        where = f"{name} entry {number}"
         missing = {"id", "kind", "where", "split"} - set(entry)
         if missing:
             report.fail(where, f"missing {sorted(missing)}")
@@ -75,9 +79,6 @@ def load_sources(report: Report) -> dict[str, str]:
         if entry["id"] in splits:
             report.fail(where, f"duplicate id {entry['id']!r}")
         splits[entry["id"]] = entry["split"]
-    if len(splits) < MIN_SOURCES:
-        report.fail("sources.json", f"{len(splits)} sources, need at least {MIN_SOURCES}")
-    return splits
 
 
 def load_lines(name: str, report: Report) -> list[tuple[str, dict[str, Any]]]:
@@ -143,10 +144,10 @@ def check_questions(name: str, sources: dict[str, str], report: Report,
     return good
 
 
-def check_commands(sources: dict[str, str], report: Report) -> list[dict[str, Any]]:
-    """Validate the routine commands file."""
+def check_commands(name: str, sources: dict[str, str], report: Report) -> list[dict[str, Any]]:
+    """Validate a routine commands file."""
     good = []
-    for where, row in load_lines("commands.jsonl", report):
+    for where, row in load_lines(name, report):
         if not has_fields(where, row, {"text", "intent", "source"}, report):
             continue
         countable = known_source(where, row, sources, report)
@@ -207,12 +208,26 @@ def split_totals(rows: list[dict[str, Any]], sources: dict[str, str]) -> str:
 
 def main() -> int:
     report = Report()
-    sources = load_sources(report)
-    questions = check_questions("questions.jsonl", sources, report, off_topic=False)
-    off_topic = check_questions("offtopic.jsonl", sources, report, off_topic=True)
-    commands = check_commands(sources, report)
-    check_duplicates({"questions.jsonl": questions, "offtopic.jsonl": off_topic,
-                      "commands.jsonl": commands}, report)
+    sources: dict[str, str] = {}
+    questions: list[dict[str, Any]] = []
+    off_topic: list[dict[str, Any]] = []
+    commands: list[dict[str, Any]] = []
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for suffix in ROUNDS:
+        if not (HERE / f"sources{suffix}.json").is_file():
+            continue
+        load_sources(f"sources{suffix}.json", sources, report)
+        groups[f"questions{suffix}.jsonl"] = check_questions(f"questions{suffix}.jsonl", sources, report,
+                                                             off_topic=False)
+        groups[f"offtopic{suffix}.jsonl"] = check_questions(f"offtopic{suffix}.jsonl", sources, report,
+                                                            off_topic=True)
+        groups[f"commands{suffix}.jsonl"] = check_commands(f"commands{suffix}.jsonl", sources, report)
+        questions += groups[f"questions{suffix}.jsonl"]
+        off_topic += groups[f"offtopic{suffix}.jsonl"]
+        commands += groups[f"commands{suffix}.jsonl"]
+    if len(sources) < MIN_SOURCES:
+        report.fail("sources", f"{len(sources)} sources, need at least {MIN_SOURCES}")
+    check_duplicates(groups, report)
 
     topic_counts = count_by(questions, "topics", sources)
     intent_counts = count_by(commands, "intent", sources)
