@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -227,6 +228,24 @@ def test_a_hybrid_build_refuses_a_model_whose_sample_vectors_are_stale(tmp_path:
     with pytest.raises(ValueError, match="lacks 2 sample questions"):
         package.model_entries()
     assert (tmp_path / QUESTIONS).read_bytes() == stale  # the check refreshes a copy, never the model folder
+
+
+def test_a_hybrid_build_asks_pip_for_numpys_wheel_for_the_runtime(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy 2.4 has only manylinux_2_28 Linux wheels, a tag pip does not reach from manylinux2014."""
+    commands: list[list[str]] = []
+    monkeypatch.setattr(package, "BUILD_DIR", tmp_path)
+    monkeypatch.setattr(package.subprocess, "run", lambda command, check: commands.append(command))
+    for arch, machine in (("x86_64", "x86_64"), ("arm64", "aarch64")):
+        package.install_dependencies(package.requirement_files(package.DEFAULT_REQUIREMENTS, True), arch)
+        command = commands[-1]
+        assert {f"--platform=manylinux_2_28_{machine}", f"--platform=manylinux2014_{machine}"} <= set(command)
+        assert command[command.index("--python-version") + 1] == package.PYTHON_VERSION
+        assert "--only-binary=:all:" in command and f"--requirement={package.EMBEDDING_REQUIREMENTS}" in command
+    pins = package.EMBEDDING_REQUIREMENTS.read_text(encoding="utf-8").split()
+    assert f"numpy=={metadata.version('numpy')}" in pins  # the zip gets the numpy the tests run with
+    package.install_dependencies([package.DEFAULT_REQUIREMENTS], "any")
+    assert "--platform=any" in commands[-1] and not [c for c in commands[-1] if "embeddings" in c]
 
 
 def run_cold_path(env: dict[str, str]) -> dict[str, Any]:
