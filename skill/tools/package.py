@@ -205,9 +205,9 @@ def package_entries(deps: Path, bundle_boto3: bool = False, tracks: Path | None 
 
 
 def missing_sample_vectors(folder: Path) -> list[str]:
-    """Sample questions whose vectors ``folder`` (the model folder) lacks: the Lambda would embed each
-    one at every cold start. :func:`cache_questions` refreshes a copy of the cache, so what must be
-    cached is decided in one place, the embeddings tool's."""
+    """Sample questions whose vectors the cache in ``folder`` (the model folder, :func:`embedding.model_dir`)
+    lacks: the Lambda would embed each one at every cold start. :func:`cache_questions` refreshes a copy
+    of the cache, so what must be cached is decided in one place, the embeddings tool's."""
     model = embedding.encoder()
     if model is None:
         raise FileNotFoundError(f"numpy or the model in {embedding.model_dir()} is missing: run scripts/setup")
@@ -281,7 +281,7 @@ def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMEN
     ``offline`` copies this Python's packages, so ``arch`` then only decides whether it is hybrid."""
     hybrid = arch != "any"
     files = requirement_files(requirements, hybrid)
-    # The model check comes first: it is quick, and a download for a build that must fail helps no one.
+    # The model check comes first: it takes seconds, and a download for a build that must fail helps no one.
     model = model_entries() if hybrid else {}
     deps = copy_installed_dependencies(files) if offline else install_dependencies(files, arch, python_version, refresh)
     entries = {**package_entries(deps, bundle_boto3, tracks), **model}
