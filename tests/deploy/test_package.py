@@ -2,7 +2,8 @@
 
 The zip is unpacked into an empty folder and imported by a fresh interpreter that sees nothing
 else (no repository, no site-packages), as on Lambda, then sent a launch, a question and a routine
-start. Dependencies come from pip (cached under build/), so only the first run downloads.
+start. Both builds are tested: the lexical fallback (``--arch any``) and the hybrid one (numpy and
+the sentence-embedding model). The tests build offline, from this environment's packages.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -22,29 +24,57 @@ from skill.content import load
 from skill.device import envelopes
 from skill.device.conversation import transcript
 from skill.tools import package
+from skill.understanding import embedding
+from skill.understanding.semantic import QUESTIONS, load_cache
 from tests.checks import check_response
 from tests.deploy.conftest import free_port
 
 ROOT = package.ROOT
 LAMBDA_ZIP_LIMIT_BYTES = 50 * 1024 * 1024  # direct upload limit
 LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024
+PACKAGE_BUDGET_BYTES = 150 * 1000 * 1000  # issue 9: at most 150 MB unpacked per architecture
 ALEXA_DEADLINE_SECONDS = 8.0
 
 # Runs inside the unpacked package: events on stdin, results on stdout. A request in the same
-# session as the previous one carries that response's session attributes, as Alexa does.
+# session as the previous one carries that response's session attributes, as Alexa does. It also
+# says which ranker answered, how many texts the model embedded, and how long import plus the
+# first answer took (the cold start).
 ISOLATED_INVOKE = """
-import json, os, sys
+import json, os, sys, time
+started = time.perf_counter()
 sys.path.insert(0, os.getcwd())
 import lambda_function
-import ask_sdk_core, skill
 events, responses = json.load(sys.stdin), []
 for index, event in enumerate(events):
     if index and event["session"]["sessionId"] == events[index - 1]["session"]["sessionId"]:
         event["session"]["attributes"] = responses[-1].get("sessionAttributes") or {}
     responses.append(lambda_function.lambda_handler(event, None))
-json.dump({"path": sys.path, "files": [ask_sdk_core.__file__, skill.__file__, lambda_function.__file__],
-           "responses": responses}, sys.stdout)
+    if not index:
+        cold_seconds = time.perf_counter() - started
+import ask_sdk_core, skill, skill.coach
+from skill.understanding import embedding
+model = embedding.encoder()
+json.dump({"path": sys.path, "responses": responses, "cold_seconds": cold_seconds,
+           "files": [m.__file__ for m in (ask_sdk_core, skill, lambda_function, sys.modules.get("numpy")) if m],
+           "hybrid": {locale: ranker.semantic is not None for locale, ranker in skill.coach._RANKERS.items()},
+           "embedded": model.embed.cache_info().misses if model else 0}, sys.stdout)
 """
+
+
+def invoke_isolated(folder: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run ``events`` through the unpacked zip in ``folder`` in a fresh interpreter that sees nothing else."""
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", ISOLATED_INVOKE], cwd=folder,
+                            input=json.dumps(events), capture_output=True, text=True, timeout=120,
+                            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
+    assert result.returncode == 0, result.stderr
+    output = json.loads(result.stdout)
+    assert str(folder) in output["path"]
+    assert not [p for p in output["path"] if p.startswith(str(ROOT)) or "site-packages" in p]
+    assert all(Path(file).is_relative_to(folder) for file in output["files"])
+    for event, response in zip(events, output["responses"], strict=True):
+        check_response(event, response)
+    return output
+
 
 # Runs against the repository: does importing the entry point load boto3, and does a request?
 COLD_PATH = """
@@ -62,18 +92,22 @@ json.dump({"boto3_at_import": imported, "boto3_after_request": "boto3" in sys.mo
 
 @pytest.fixture(scope="module")
 def lambda_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built offline from this environment's installed packages: tests never reach the network.
-    ``python -m skill.tools.package`` without --offline downloads the same pins for the runtime."""
-    return package.build(tmp_path_factory.mktemp("package") / "lambda.zip", offline=True)
+    """The lexical fallback, built offline from this environment's installed packages: tests never
+    reach the network. ``python -m skill.tools.package`` without --offline downloads the same pins
+    for the runtime."""
+    return package.build(tmp_path_factory.mktemp("package") / "lambda.zip", arch="any", offline=True)
+
+
+def unpack(zip_path: Path, folder: Path) -> Path:
+    assert not any(folder.iterdir())
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(folder)
+    return folder
 
 
 @pytest.fixture(scope="module")
 def unpacked(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("task")
-    assert not any(folder.iterdir())
-    with zipfile.ZipFile(lambda_zip) as archive:
-        archive.extractall(folder)
-    return folder
+    return unpack(lambda_zip, tmp_path_factory.mktemp("task"))
 
 
 def names_in(zip_path: Path) -> list[str]:
@@ -82,7 +116,7 @@ def names_in(zip_path: Path) -> list[str]:
 
 
 def test_the_build_is_deterministic(lambda_zip: Path, tmp_path: Path) -> None:
-    again = package.build(tmp_path / "again.zip", offline=True)
+    again = package.build(tmp_path / "again.zip", arch="any", offline=True)
     assert hashlib.sha256(again.read_bytes()).digest() == hashlib.sha256(lambda_zip.read_bytes()).digest()
     with zipfile.ZipFile(lambda_zip) as archive:
         infos = archive.infolist()
@@ -100,6 +134,7 @@ def test_the_zip_holds_what_lambda_needs_and_nothing_from_the_laptop(lambda_zip:
     assert not [n for n in names if n.startswith((*laptop_only, "tests/", "bin/"))]
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert not [n for n in names if n.split("/")[0] in ("boto3", "botocore", "s3transfer", "jmespath")]
+    assert not [n for n in names if n.startswith(("numpy", f"{package.MODEL_ENTRY}/"))]  # the lexical fallback
     with zipfile.ZipFile(lambda_zip) as archive:
         unpacked_size = sum(info.file_size for info in archive.infolist())
     assert lambda_zip.stat().st_size < LAMBDA_ZIP_LIMIT_BYTES and unpacked_size < LAMBDA_UNZIPPED_LIMIT_BYTES
@@ -122,25 +157,95 @@ def test_the_unpacked_zip_answers_alone_in_a_fresh_interpreter(unpacked: Path) -
         envelopes.envelope(envelopes.intent_request("StartRoutineIntent", {"routine": "full"}), routine_session),
         envelopes.envelope(envelopes.intent_request("AMAZON.NoIntent"), {**routine_session, "new": False}),
     ]
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", ISOLATED_INVOKE], cwd=unpacked,
-                            input=json.dumps(events), capture_output=True, text=True, timeout=120,
-                            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"})
-    assert result.returncode == 0, result.stderr
-    output = json.loads(result.stdout)
-
-    assert str(unpacked) in output["path"]
-    assert not [p for p in output["path"] if p.startswith(str(ROOT)) or "site-packages" in p]
-    assert all(Path(file).is_relative_to(unpacked) for file in output["files"])
-
+    output = invoke_isolated(unpacked, events)
+    assert output["hybrid"] == {"en-US": False} and output["embedded"] == 0  # no numpy: the lexical fallback
     launch, question, start, begin = output["responses"]
-    for event, response in zip(events, output["responses"], strict=True):
-        check_response(event, response)
-        assert response["response"]["shouldEndSession"] is False
+    assert all(response["response"]["shouldEndSession"] is False for response in output["responses"])
     content = load("en-US")
     assert content.fill(str(content.prompts["disclaimer"])) in transcript(launch)  # first visit: nothing stored
     assert question["sessionAttributes"]["last_topic"] == "pressure"
     assert start["sessionAttributes"]["offer"] == "safety_check"
     assert begin["sessionAttributes"]["routine"]["id"] == "full"
+
+
+needs_model = pytest.mark.skipif(embedding.encoder() is None,
+                                 reason="embedding model not built (python -m skill.tools.embeddings)")
+
+
+@pytest.fixture(scope="module")
+def hybrid_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default build (x86_64: numpy and the model), offline: numpy is this environment's, so the
+    zip runs here; ``python -m skill.tools.package`` puts in the manylinux wheel for Python 3.12."""
+    return package.build(tmp_path_factory.mktemp("hybrid") / "lambda.zip", arch="x86_64", offline=True)
+
+
+@needs_model
+def test_the_hybrid_zip_carries_numpy_and_the_whole_model_within_budget(hybrid_zip: Path) -> None:
+    with zipfile.ZipFile(hybrid_zip) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+    assert "numpy/__init__.py" in infos and [n for n in infos if n.startswith("numpy/") and n.endswith(".so")]
+    model = embedding.model_dir()
+    for name in package.MODEL_FILES:
+        assert infos[f"build/minilm/{name}"].file_size == (model / name).stat().st_size
+    assert package.MODEL_ENTRY == "build/minilm"  # where model_dir() looks, relative to the package root
+    assert "skill/understanding/embedding.py" in infos
+    assert sum(info.file_size for info in infos.values()) < PACKAGE_BUDGET_BYTES
+    # Above the 50 MB of a direct upload: sam deploy uploads the zip to S3 first (limit: 250 MB unpacked).
+    assert hybrid_zip.stat().st_size < LAMBDA_UNZIPPED_LIMIT_BYTES
+
+
+@needs_model
+def test_the_unpacked_hybrid_zip_answers_with_embeddings_in_a_fresh_interpreter(
+        hybrid_zip: Path, tmp_path: Path) -> None:
+    folder = unpack(hybrid_zip, tmp_path)
+    event = envelopes.envelope(
+        envelopes.intent_request("AskQuestionIntent", {"question": "is massage good for occipital neuralgia"}), None)
+    output = invoke_isolated(folder, [event])
+    assert output["hybrid"] == {"en-US": True}
+    assert any(Path(file).parts[-2:] == ("numpy", "__init__.py") for file in output["files"])  # the zip's numpy
+    # Every sample's vector came from the packaged cache: the model embedded only what was asked.
+    assert 1 <= output["embedded"] <= 2
+    [answer] = output["responses"]
+    assert answer["sessionAttributes"]["last_topic"] == "massage_safety"  # lexically: devices
+    assert output["cold_seconds"] < ALEXA_DEADLINE_SECONDS  # about 0.7 s here; the budget of 1 s is in the README
+
+
+@needs_model
+def test_a_hybrid_build_refuses_a_model_whose_sample_vectors_are_stale(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    source = embedding.model_dir()
+    for name in (embedding.WEIGHTS, embedding.VOCAB):
+        (tmp_path / name).symlink_to(source / name)
+    monkeypatch.setenv("NRC_EMBEDDING_DIR", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match=r"no questions\.npz: run python -m skill\.tools\.embeddings"):
+        package.model_entries()
+    cached = load_cache(source, np)
+    kept = sorted(cached)[2:]
+    np.savez(tmp_path / QUESTIONS, texts=np.array(kept), vectors=np.stack([cached[t] for t in kept]))
+    stale = (tmp_path / QUESTIONS).read_bytes()
+    with pytest.raises(ValueError, match="lacks 2 sample questions"):
+        package.model_entries()
+    assert (tmp_path / QUESTIONS).read_bytes() == stale  # the check refreshes a copy, never the model folder
+
+
+def test_a_hybrid_build_asks_pip_for_numpys_wheel_for_the_runtime(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy 2.4 has only manylinux_2_28 Linux wheels, a tag pip does not reach from manylinux2014."""
+    commands: list[list[str]] = []
+    monkeypatch.setattr(package, "BUILD_DIR", tmp_path)
+    monkeypatch.setattr(package.subprocess, "run", lambda command, check: commands.append(command))
+    for arch, machine in (("x86_64", "x86_64"), ("arm64", "aarch64")):
+        package.install_dependencies(package.requirement_files(package.DEFAULT_REQUIREMENTS, True), arch)
+        command = commands[-1]
+        assert {f"--platform=manylinux_2_28_{machine}", f"--platform=manylinux2014_{machine}"} <= set(command)
+        assert command[command.index("--python-version") + 1] == package.PYTHON_VERSION
+        assert "--only-binary=:all:" in command and f"--requirement={package.EMBEDDING_REQUIREMENTS}" in command
+    pins = package.EMBEDDING_REQUIREMENTS.read_text(encoding="utf-8").split()
+    assert f"numpy=={metadata.version('numpy')}" in pins  # the zip gets the numpy the tests run with
+    package.install_dependencies([package.DEFAULT_REQUIREMENTS], "any")
+    assert "--platform=any" in commands[-1] and not [c for c in commands[-1] if "embeddings" in c]
 
 
 def run_cold_path(env: dict[str, str]) -> dict[str, Any]:
