@@ -76,6 +76,9 @@ def test_voice_chat_removes_its_audio_folders_when_interrupted(tmp_path: Path, s
     folder, _ = audio_folder_announced(process)
     assert folder.is_dir() and len(leftovers(tmp_path)) == 2  # the audio folder and the engine's own
     process.send_signal(sig)
+    # Wait with stdin still open: communicate() would close it at once, and a child on a loaded machine
+    # could read that end of input (a normal exit, 0) before it handled the signal.
+    process.wait(timeout=TIMEOUT)
     process.communicate(timeout=TIMEOUT)
     assert process.returncode == (130 if sig == signal.SIGINT else 128 + signal.SIGTERM)
     assert leftovers(tmp_path) == []
