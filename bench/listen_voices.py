@@ -120,8 +120,12 @@ def sounds(seconds: float = 1.0) -> dict[str, bytes]:
 
 
 def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str],
-            others: list[str] = OUT_OF_GRAMMAR) -> dict:
-    """Decode everything once; keep text and confidence so thresholds can be compared afterwards."""
+            others: list[str] = OUT_OF_GRAMMAR, save: Path | None = None) -> dict:
+    """Decode everything once; keep text and confidence so thresholds can be compared afterwards.
+
+    With ``save``, the rows so far are written there after every voice and speed, so a sweep cut
+    short on a busy machine still leaves what it measured for ``--load``.
+    """
     from skill.voice.listen import is_silent, read_audio, recogniser_for
 
     recogniser = recogniser_for(LOCALE)
@@ -139,6 +143,8 @@ def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str],
                                      "free": heard.free, "modulation": heard.modulation,
                                      "words": len(heard.text.split())})
                 print(f"{voice} {speed}: {time.monotonic() - started:.1f} s", flush=True)
+                if save:
+                    save.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     for name, pcm in sounds().items():
         heard = recogniser.hear(pcm)
         rows.append({"voice": "-", "speed": 0, "kind": "sound", "text": name, "silent": is_silent(pcm),
@@ -204,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         rows = [r for r in rows if r["kind"] != "sound"] + list(sounds_once.values())
     else:
         utterances = part_of(spoken_utterances(), args.part)[:: args.stride]
-        rows = measure(args.voices, args.speeds, utterances, part_of(OUT_OF_GRAMMAR, args.part))["rows"]
+        rows = measure(args.voices, args.speeds, utterances, part_of(OUT_OF_GRAMMAR, args.part),
+                       Path(args.json) if args.json else None)["rows"]
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     per_group = {kind: len({r["text"] for r in rows if r["kind"] == kind}) for kind in ("phrase", "other speech")}
