@@ -13,7 +13,8 @@ requests. Thresholds and grammar choices are tuned on ``--part tune`` only; ``--
 the figure to report.
 
 Usage: python -m bench.listen_voices [--part tune|test|all] [--voices en-us en-gb ...] [--speeds 130 155 180]
-       [--stride 1]
+       [--stride 1] [--json rows.json]
+       python -m bench.listen_voices --load rows.json [more.json ...]   (score saved runs together)
 """
 
 from __future__ import annotations
