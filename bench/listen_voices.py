@@ -7,7 +7,14 @@ routine) as the typed text; out-of-grammar speech, white noise, a tone and silen
 when refused. The confidence of every result is kept, so the table also shows what other
 thresholds would give.
 
-Usage: python -m bench.listen_voices [--voices en-us en-gb ...] [--speeds 130 155 180] [--stride 1]
+Tuning and testing use disjoint halves (``--part``): the utterances alternate, even positions of
+``spoken_utterances()`` in the tune part and odd ones in the test part, and so do the everyday
+requests. Thresholds and grammar choices are tuned on ``--part tune`` only; ``--part test`` is
+the figure to report.
+
+Usage: python -m bench.listen_voices [--part tune|test|all] [--voices en-us en-gb ...] [--speeds 130 155 180]
+       [--stride 1] [--json rows.json]
+       python -m bench.listen_voices --load rows.json [more.json ...]   (score saved runs together)
 """
 
 from __future__ import annotations
@@ -36,7 +43,15 @@ CARRIED = ["tell me about a nerve block", "i was wondering how hard should i pre
 # Everyday requests with no phrase in the grammar: each must be refused, not heard as a command.
 OUT_OF_GRAMMAR = ["play some music", "what's the weather like today", "set a timer for ten minutes",
                   "call my mother", "turn off the lights", "tell me a joke", "order a pizza",
-                  "how tall is mount everest"]
+                  "how tall is mount everest", "add milk to my shopping list", "what time is it in tokyo",
+                  "read me the news", "how do i get to the station", "what's on television tonight",
+                  "remind me to water the plants", "who won the football", "spell necessary"]
+PARTS = ("tune", "test", "all")
+
+
+def part_of(items: list[str], part: str) -> list[str]:
+    """One half of ``items``: even positions are the tuning part, odd ones the test part; "all" is both."""
+    return {"tune": items[0::2], "test": items[1::2], "all": items}[part]
 
 
 def readme_examples() -> list[str]:
@@ -105,8 +120,13 @@ def sounds(seconds: float = 1.0) -> dict[str, bytes]:
             for name, values in made.items()}
 
 
-def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str]) -> dict:
-    """Decode everything once; keep text and confidence so thresholds can be compared afterwards."""
+def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str],
+            others: list[str] = OUT_OF_GRAMMAR, save: Path | None = None) -> dict:
+    """Decode everything once; keep text and confidence so thresholds can be compared afterwards.
+
+    With ``save``, the rows so far are written there after every voice and speed, so a sweep cut
+    short on a busy machine still leaves what it measured for ``--load``.
+    """
     from skill.voice.listen import is_silent, read_audio, recogniser_for
 
     recogniser = recogniser_for(LOCALE)
@@ -115,7 +135,7 @@ def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str])
         for voice in voices:
             for speed in speeds:
                 started = time.monotonic()
-                for kind, texts in (("phrase", utterances), ("other speech", OUT_OF_GRAMMAR)):
+                for kind, texts in (("phrase", utterances), ("other speech", others)):
                     for text in texts:
                         pcm = read_audio(speak(text, voice, speed, Path(tmp) / "say.wav"))
                         heard = recogniser.hear(pcm)
@@ -124,6 +144,8 @@ def measure(voices: Iterable[str], speeds: Iterable[int], utterances: list[str])
                                      "free": heard.free, "modulation": heard.modulation,
                                      "words": len(heard.text.split())})
                 print(f"{voice} {speed}: {time.monotonic() - started:.1f} s", flush=True)
+                if save:
+                    save.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     for name, pcm in sounds().items():
         heard = recogniser.hear(pcm)
         rows.append({"voice": "-", "speed": 0, "kind": "sound", "text": name, "silent": is_silent(pcm),
@@ -172,22 +194,35 @@ def main(argv: list[str] | None = None) -> int:
     from skill.voice.listen import MIN_CONFIDENCE, MIN_SCORE
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=PARTS, default="all",
+                        help="tune on one half of the utterances, report the other (default: both)")
     parser.add_argument("--voices", nargs="*", default=VOICES)
     parser.add_argument("--speeds", nargs="*", type=int, default=SPEEDS)
     parser.add_argument("--stride", type=int, default=1, help="take every n-th utterance only (quicker)")
     parser.add_argument("--json", help="also write every decoded item here")
+    parser.add_argument("--load", nargs="+", metavar="JSON",
+                        help="score items saved by --json (one run or several, e.g. voices run side by side) "
+                             "instead of decoding again")
     args = parser.parse_args(argv)
-    utterances = spoken_utterances()[:: args.stride]
     started = time.monotonic()
-    result = measure(args.voices, args.speeds, utterances)
-    rows = result["rows"]
+    if args.load:
+        rows = [row for name in args.load for row in json.loads(Path(name).read_text(encoding="utf-8"))]
+        sounds_once = {r["text"]: r for r in rows if r["kind"] == "sound"}  # every run decodes the same sounds
+        rows = [r for r in rows if r["kind"] != "sound"] + list(sounds_once.values())
+    else:
+        utterances = part_of(spoken_utterances(), args.part)[:: args.stride]
+        rows = measure(args.voices, args.speeds, utterances, part_of(OUT_OF_GRAMMAR, args.part),
+                       Path(args.json) if args.json else None)["rows"]
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    print(f"\n{len(utterances)} phrases and {len(OUT_OF_GRAMMAR)} other requests per voice and speed, "
-          f"score at least {MIN_SCORE}, confidence at least {MIN_CONFIDENCE}, {time.monotonic() - started:.0f} s\n")
+    per_group = {kind: len({r["text"] for r in rows if r["kind"] == kind}) for kind in ("phrase", "other speech")}
+    print(f"\n{args.part if not args.load else ' '.join(args.load)}: {per_group['phrase']} phrases and "
+          f"{per_group['other speech']} other requests per voice and speed, score at least {MIN_SCORE}, "
+          f"confidence at least {MIN_CONFIDENCE}, {time.monotonic() - started:.0f} s\n")
     print(table(rows))
-    sounds_refused = [r["text"] for r in rows if r["kind"] == "sound" and verdict(r) == "right"]
-    print(f"\nsounds refused: {len(sounds_refused)}/{len(sounds())} ({', '.join(sounds_refused)})")
+    sound_rows = [r for r in rows if r["kind"] == "sound"]
+    sounds_refused = [r["text"] for r in sound_rows if verdict(r) == "right"]
+    print(f"\nsounds refused: {len(sounds_refused)}/{len(sound_rows)} ({', '.join(sounds_refused)})")
     for limits in ((-math.inf, -math.inf), (MIN_SCORE, -math.inf), (-math.inf, MIN_CONFIDENCE), (-0.75, -0.3),
                    (-0.72, -0.21), (-0.67, -0.31)):
         verdicts = [verdict(r, limits) for r in rows]

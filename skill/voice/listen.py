@@ -42,24 +42,38 @@ _PREPOSITIONS = {"about", "at", "by", "for", "in", "of", "on", "to", "with"}
 _SILENCE_PEAK = 200  # of 32767: below this a recording holds no speech worth decoding
 
 # ARPABET for skill words the CMU dictionary lacks and no rule below can build from its parts
-# (suboccipital, theragun and radiofrequency split into known words; tingles and soreness take a suffix).
+# (suboccipital, theragun and radiofrequency split into known words; tingles and soreness take a suffix;
+# a plural of a split word, like suboccipitals, is listed).
 PRONUNCIATIONS = {
     "acupressure": "AE K Y UH P R EH SH ER",
     "acupuncturist": "AE K Y UH P AH NG K CH ER IH S T",
     "amitriptyline": "AE M IH T R IH P T AH L IY N",
     "anticoagulants": "AE N T IY K OW AE G Y AH L AH N T S",
+    "baclofen": "B AE K L OW F EH N",
     "botulinum": "B AA CH AH L AY N AH M",
     "carbamazepine": "K AA R B AH M AE Z AH P IY N",
+    "chiro": "K AY R OW",
+    "crocin": "K R OW S IH N",
     "eliquis": "EH L AH K W IH S",
     "gabapentin": "G AE B AH P EH N T IH N",
+    "glycinate": "G L AY S IH N EY T",
+    "gp": "JH IY P IY",
+    "inflammatories": "IH N F L AE M AH T AO R IY Z",
     "lyrica": "L IH R IH K AH",
+    "masseur": "M AH S ER",
     "masseuse": "M AH S UW S",
     "naproxen": "N AH P R AA K S AH N",
     "neuralgia": "N UH R AE L JH AH",
+    "nortriptyline": "N AO R T R IH P T AH L IY N",
+    "nurofen": "N Y UH R OW F EH N",
+    "panadol": "P AE N AH D AA L",
+    "paracetamol": "P AE R AH S IY T AH M AA L",
     "pregabalin": "P R IY G AE B AH L IH N",
     "riboflavin": "R AY B OW F L EY V IH N",
     "shiatsu": "SH IY AA T S UW",
+    "suboccipitals": "S AH B AA K S IH P IH T AH L Z",
     "trapezius": "T R AH P IY Z IY AH S",
+    "tumour": "T UW M ER",
     "unpause": "AH N P AO Z",
     "vomited": "V AA M AH T IH D",
     "warfarin": "W AO R F ER IH N",

@@ -76,7 +76,7 @@ def test_readme_examples_are_heard(tmp_path: Path, voice: str, speed: int, most_
 def test_out_of_grammar_speech_is_mostly_refused_and_never_starts_a_routine(tmp_path: Path, voice: str) -> None:
     heard = {text: _heard(text, voice, 155, tmp_path / "say.wav") for text in OUT_OF_GRAMMAR}
     accepted = {text: got for text, got in heard.items() if got}
-    assert len(accepted) <= 2, accepted
+    assert len(accepted) <= len(OUT_OF_GRAMMAR) // 3, accepted  # at least two in three refused
     assert not any(route(got)[0] == "StartRoutineIntent" for got in accepted.values()), accepted
 
 

@@ -387,3 +387,41 @@ def test_cli_reports_a_tone_as_nothing_recognised(tmp_path: Path) -> None:
     done = _listen_cli(_write_wav(tmp_path / "tone.wav", _tone(seconds=1.0)), tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("listen: nothing recognised in ")
+
+
+# ----- the sweep's tuning and test halves -------------------------------------------------------------
+
+
+def test_tune_and_test_parts_are_disjoint_fixed_halves_of_every_utterance() -> None:
+    from bench.listen_voices import OUT_OF_GRAMMAR, part_of, spoken_utterances
+
+    for items in (spoken_utterances(), OUT_OF_GRAMMAR):
+        tune, test = part_of(items, "tune"), part_of(items, "test")
+        assert not set(tune) & set(test)
+        assert sorted(tune + test) == sorted(items) == sorted(part_of(items, "all"))
+        assert abs(len(tune) - len(test)) <= 1
+        assert tune[:2] == [items[0], items[2]] and test[:2] == [items[1], items[3]]  # alternate items, not a shuffle
+    assert part_of(["a", "b", "c", "d", "e"], "tune") == ["a", "c", "e"]
+
+
+def test_saved_runs_are_scored_again_without_decoding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.listen_voices import main
+
+    def row(voice: str, kind: str, text: str, heard: str, score: float = -0.5, free: float = -0.4) -> dict:
+        return {"voice": voice, "speed": 155, "kind": kind, "text": text, "heard": heard, "score": score,
+                "free": free, "modulation": 20.0, "words": len(heard.split())}
+
+    sound = {**row("-", "sound", "tone 440 Hz", "pause"), "speed": 0, "modulation": 0.5, "silent": False}
+    first = [row("en-us", "phrase", "pause", "pause"), row("en-us", "phrase", "next", "no"),
+             row("en-us", "other speech", "order a pizza", "", -math.inf, -math.inf), sound]
+    second = [row("en-gb", "phrase", "pause", "pause", score=-0.9), row("en-gb", "other speech", "tell me a joke",
+                                                                         "help me", score=-0.5, free=-0.1), sound]
+    paths = [tmp_path / "a.json", tmp_path / "b.json"]
+    for path, rows in zip(paths, (first, second), strict=True):
+        path.write_text(json.dumps(rows))
+    assert main(["--load", *map(str, paths)]) == 0
+    out = capsys.readouterr().out
+    assert "| en-us | 155 | 1/2 (50.0%) | 0 | 1 | 1/1 |" in out  # "next" heard as "no" is wrong
+    assert "| en-gb | 155 | 0/1 (0.0%) | 1 | 0 | 1/1 |" in out  # too poor a fit: refused
+    assert "| all | | 1/3 (33.3%) | 1 | 1 | 2/2 |" in out
+    assert "sounds refused: 1/1 (tone 440 Hz)" in out  # the sound both runs decoded counts once
