@@ -42,7 +42,15 @@ def launch(tmp_path: Path, *args: str, **env: str) -> subprocess.Popen[str]:
     folder.mkdir()
     environment = {**os.environ, "TMPDIR": str(folder), "NRC_DB_PATH": str(tmp_path / "db.sqlite3"), **env}
     return subprocess.Popen([sys.executable, "-c", DRIVER, *args], cwd=ROOT, env=environment, text=True,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=_ctrl_c_as_at_a_terminal)
+
+
+def _ctrl_c_as_at_a_terminal() -> None:
+    """The child starts with Ctrl-C's default disposition, as a program run at a terminal does. A suite
+    started in the background by a shell without job control inherits SIGINT ignored, and Python then
+    never turns Ctrl-C into KeyboardInterrupt: the Ctrl-C case would test the shell, not the program."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def audio_folder_announced(process: subprocess.Popen[str]) -> tuple[Path, str]:
