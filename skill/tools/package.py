@@ -45,7 +45,7 @@ from pathlib import Path
 
 from skill.routine.tracks import MANIFEST_NAME
 from skill.understanding import embedding
-from skill.understanding.semantic import QUESTIONS, cache_questions, load_cache
+from skill.understanding.semantic import QUESTIONS, load_cache, sample_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_DIR = ROOT / "build"
@@ -206,17 +206,13 @@ def package_entries(deps: Path, bundle_boto3: bool = False, tracks: Path | None 
 
 def missing_sample_vectors(folder: Path) -> list[str]:
     """Sample questions whose vectors the cache in ``folder`` (the model folder, :func:`embedding.model_dir`)
-    lacks: the Lambda would embed each one at every cold start. :func:`cache_questions` refreshes a copy
-    of the cache, so what must be cached is decided in one place, the embeddings tool's."""
+    lacks: the Lambda would embed each one at every cold start. What must be cached is decided in one
+    place, :func:`semantic.sample_texts`, which the embeddings tool caches."""
     model = embedding.encoder()
     if model is None:
         raise FileNotFoundError(f"numpy or the model in {embedding.model_dir()} is missing: run scripts/setup")
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch)
-        if (folder / QUESTIONS).is_file():
-            shutil.copyfile(folder / QUESTIONS, copy / QUESTIONS)
-        cache_questions(copy)
-        return sorted(load_cache(copy, model.np).keys() - load_cache(folder, model.np).keys())
+    cached = load_cache(folder, model.np)
+    return [text for text in sample_texts() if text not in cached]
 
 
 def model_entries() -> dict[str, Path]:

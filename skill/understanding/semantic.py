@@ -124,20 +124,24 @@ def load_cache(folder: Path, np: Any) -> dict[str, Any]:
         return dict(zip(archive["texts"].tolist(), archive["vectors"], strict=True))
 
 
-def cache_questions(folder: Path) -> int:
-    """Embed every locale's sample questions, the refusal examples and the matcher's literal samples
-    into ``folder``, reusing the vectors already there; the number of texts cached."""
+def sample_texts() -> list[str]:
+    """Every text the build caches a vector for, as embedded: each locale's sample questions and topic
+    titles, the refusal examples and the matcher's literal samples."""
     from skill.content import available_locales, load
+    from skill.understanding.matcher import matcher_for
 
+    return sorted({neutral(q) for locale in available_locales() for topic in load(locale).topics.values()
+                   for q in (*topic.questions, topic.title)} | {neutral(q) for q in load_scope().refuse_examples}
+                  | {neutral(s) for locale in available_locales() for s in matcher_for(locale).exact})
+
+
+def cache_questions(folder: Path) -> int:
+    """Embed :func:`sample_texts` into ``folder``, reusing the vectors already there; the number of texts cached."""
     model = encoder()
     if model is None:
         raise RuntimeError(f"no model in {folder}")
     np = model.np
-    from skill.understanding.matcher import matcher_for
-
-    texts = sorted({neutral(q) for locale in available_locales() for topic in load(locale).topics.values()
-                    for q in (*topic.questions, topic.title)} | {neutral(q) for q in load_scope().refuse_examples}
-                   | {neutral(s) for locale in available_locales() for s in matcher_for(locale).exact})
+    texts = sample_texts()
     cached = load_cache(folder, np)
     vectors = np.stack([cached[t] if t in cached else model.embed(t) for t in texts]).astype(np.float16)
     np.savez(folder / QUESTIONS, texts=np.array(texts), vectors=vectors)
