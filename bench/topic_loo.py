@@ -12,22 +12,18 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 
+from skill.coach import build_ranker, ranked_topics
 from skill.content import load
 from skill.understanding.embedding import encoder
-from skill.understanding.ranker import Ranker, load_lexicon
-from skill.understanding.semantic import semantic_index
 
 
 def left_out(locale: str) -> Iterator[tuple[str, str, str | None]]:
     """(topic, sample, the topic the ranker chose without that sample, or None when it refused)."""
-    content = load(locale)
-    topics = {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
-    lexicon, model = load_lexicon(locale.split("-")[0]), encoder()
+    topics = ranked_topics(load(locale))
     for topic, (questions, answer) in topics.items():
         for index, question in enumerate(questions[:-1]):  # the last is the title, not a sample
             without = {**topics, topic: ((*questions[:index], *questions[index + 1:]), answer)}
-            semantic = None if model is None else semantic_index({t: qs for t, (qs, _) in without.items()})
-            best = Ranker(without, lexicon, semantic=semantic).best(question)
+            best = build_ranker(without, locale).best(question)
             yield topic, question, None if best is None else best.topic
 
 

@@ -76,13 +76,22 @@ def informational_topic(finding: Finding, matched: str | None) -> str:
 _RANKERS: dict[str, Ranker] = {}
 
 
+def ranked_topics(content: LocaleContent) -> dict[str, tuple[tuple[str, ...], str]]:
+    """What the ranker knows of each topic: its sample questions with its title last, and its answer text."""
+    return {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
+
+
+def build_ranker(topics: dict[str, tuple[tuple[str, ...], str]], locale: str) -> Ranker:
+    """A ranker over ``topics`` (as :func:`ranked_topics` gives them), hybrid when the embedding model is there."""
+    semantic = semantic_index({topic: questions for topic, (questions, _) in topics.items()})
+    return Ranker(topics, load_lexicon(locale.split("-")[0]), semantic=semantic)
+
+
 def ranker_for(content: LocaleContent) -> Ranker:
     """One ranker per locale, built on first use: a few milliseconds lexical, a few tenths of a second
     when the sentence-embedding model is there to load (hybrid ranking)."""
     if content.locale not in _RANKERS:
-        topics = {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
-        semantic = semantic_index({topic: questions for topic, (questions, _) in topics.items()})
-        _RANKERS[content.locale] = Ranker(topics, load_lexicon(content.locale.split("-")[0]), semantic=semantic)
+        _RANKERS[content.locale] = build_ranker(ranked_topics(content), content.locale)
     return _RANKERS[content.locale]
 
 
