@@ -179,9 +179,9 @@ class Matcher:
         for candidate in candidates:
             if self.exact.get(candidate, QUESTION_INTENT) not in EXACT_ONLY | {QUESTION_INTENT}:
                 return Match(self.exact[candidate])
-        said = self._phrases(norm)
-        if said is not None:
-            return Match(said, how="phrases")
+        run = self._phrases(norm)
+        if run is not None:
+            return Match(run, how="phrases")
         # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
         best: Scored | None = None
         for candidate in candidates:

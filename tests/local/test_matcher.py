@@ -99,3 +99,20 @@ def test_every_routine_synonym_fills_the_slot():
         for synonym in routine.synonyms:
             match = matcher.match(f"start the {synonym} routine")
             assert match.slots.get("routine") == routine.id, synonym
+
+
+def test_a_command_behind_a_carrier_phrase_is_scored_with_the_whole_utterance(monkeypatch):
+    """The carried words ("tell me more about that") are scored lexically, but their embedding is the
+    whole utterance's, the one vector the ranker reuses: one embedding per utterance."""
+    matcher = matcher_for("en-US")
+    seen: list[str | None] = []
+    real = matcher.classifier.score
+
+    def recording(text, said=None):
+        seen.append(said)
+        return real(text, said=said)
+
+    monkeypatch.setattr(matcher.classifier, "score", recording)
+    matcher._command("tell me a bit more about that one", routine_running=True,
+                     said="could you tell me a bit more about that one")
+    assert seen and set(seen) == {"could you tell me a bit more about that one"}
