@@ -9,13 +9,13 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "eval" / "safety"
 # Each data file with its sources: the first set (tune and test sources), then larger tuning
-# sets written later from other sources, then rounds 10 and 11 (tune and test sources again).
+# sets written later from other sources, then rounds 10, 11 and 12 (tune and test sources again).
 FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
          ("tune3.jsonl", "tune3_sources.json"), ("tune4.jsonl", "tune4_sources.json"),
          ("tune5.jsonl", "tune5_sources.json"), ("tune6.jsonl", "tune6_sources.json"),
          ("tune7.jsonl", "tune7_sources.json"), ("tune8.jsonl", "tune8_sources.json"),
          ("tune9.jsonl", "tune9_sources.json"), ("round10.jsonl", "round10_sources.json"),
-         ("round11.jsonl", "round11_sources.json"))
+         ("round11.jsonl", "round11_sources.json"), ("round12.jsonl", "round12_sources.json"))
 
 
 @dataclass(frozen=True)

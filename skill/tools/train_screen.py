@@ -10,7 +10,9 @@ phrasings have and the tidy sample questions lack, and raised a caution at "will
 this kind of headache". The threshold is picked on
 out-of-fold scores (folds by source, so no source is scored by a model that saw it) as the lowest
 at which the model adds no more than ``--max-false-alarms`` of false alarms on the near misses
-beyond the rules; then the model is trained on everything.
+beyond the rules. Where the words name no sign at all, a stricter threshold of its own applies, the
+lowest at which no more than ``--plain-false-alarms`` of the ordinary texts without a sign word (the
+everyday questions among them) would alarm; then the model is trained on everything.
 
 Usage: python -m skill.tools.train_screen [--check]   (--check: fail if the committed weights differ)
 """
@@ -33,11 +35,13 @@ from skill.understanding.screen import SAFETY_DIR, load_screen
 
 FOLDS = 5
 MAX_FALSE_ALARMS = 0.005  # on the tuning near misses, beyond the rules' own
+PLAIN_FALSE_ALARMS = 0.0025  # on the ordinary tuning texts that name no sign, beyond the rules' own
 QUESTION_TABLES = sorted((Path(__file__).resolve().parents[2] / "tests" / "data").glob("questions*_en.json"))
 
 
-def _samples(locale: str = "en-US") -> tuple[list[tuple[str, bool, str]], list[str]]:
-    """(cleaned text, urgent, group) for training, and the cleaned ordinary texts the rules leave clear."""
+def _samples(locale: str = "en-US") -> tuple[list[tuple[str, bool, str]], dict[str, bool]]:
+    """(cleaned text, urgent, group) for training, and the cleaned texts the rules leave to the model,
+    each with whether it names a sign (which threshold applies)."""
     screen = replace(load_screen(SAFETY_DIR / "en.json"), likelihood=None)  # the rules alone
     clean = screen.language.clean
     rows = [(clean(i.text), i.urgent, i.source) for i in load_items() if i.split == "tune"]
@@ -50,11 +54,11 @@ def _samples(locale: str = "en-US") -> tuple[list[tuple[str, bool, str]], list[s
     asked_in_eval = load_rounds(ROUNDS)
     rows += [(clean(i.text), False, f"topic:eval-{kind}") for kind in ("questions", "offtopic")
              for i in asked_in_eval[kind] if i.split == "tune"]
-    asked = []
+    asked = {}
     for text, _, _ in rows:
         finding = screen.check(text)
         if finding.kind == "clear" and screen.asks_second_opinion(text, finding.suppressed):
-            asked.append(text)
+            asked[text] = screen.names_a_sign(text)
     return rows, asked
 
 
@@ -71,39 +75,45 @@ def _out_of_fold(rows: Sequence[tuple[str, bool, str]]) -> list[float]:
     return scores
 
 
-def build(max_false_alarms: float) -> tuple[dict[str, object], dict[str, float]]:
-    rows, consulted = _samples()
-    asked = set(consulted)
+def _lowest(ordinary: Sequence[float], allowed: float) -> float:
+    """The lowest threshold (in hundredths from 0.5) at which no more than ``allowed`` false alarms remain."""
+    return next((c / 100 for c in range(50, 100) if sum(s >= c / 100 for s in ordinary) <= allowed), 0.99)
+
+
+def build(max_false_alarms: float, plain_false_alarms: float) -> tuple[dict[str, object], dict[str, object]]:
+    rows, asked = _samples()
     scores = _out_of_fold(rows)
-    # False alarms are counted on the near misses people actually say (negations, past injuries,
-    # everyday senses, the usual symptoms, general questions), not diluted by the easy topic questions.
+    # False alarms with a sign word are counted on the near misses people actually say (negations, past
+    # injuries, everyday senses, the usual symptoms, general questions), not diluted by the easy topic
+    # questions. Without a sign word the everyday questions count too: those are what such words are.
     near = [(s, t) for (t, u, g), s in zip(rows, scores, strict=True) if not u and not g.startswith("topic:")]
-    ordinary = [(s, t) for s, t in near if t in asked]
-    urgent = [(s, t) for (t, u, _), s in zip(rows, scores, strict=True) if u and t in asked]
-    n_ordinary = len(near)
-    threshold = 0.99
-    for candidate in [x / 100 for x in range(50, 100)]:
-        if sum(s >= candidate for s, _ in ordinary) / n_ordinary <= max_false_alarms:
-            threshold = candidate
-            break
+    plain = [(s, t) for (t, u, _), s in zip(rows, scores, strict=True) if not u and asked.get(t) is False]
+    threshold = _lowest([s for s, t in near if asked.get(t)], max_false_alarms * len(near))
+    plain_threshold = max(threshold, _lowest([s for s, _ in plain], plain_false_alarms * len(plain)))
     weights, bias = train((t, u) for t, u, _ in rows)
-    report = {"threshold": threshold, "rows": len(rows),
-              "out_of_fold_extra_catches": sum(s >= threshold for s, _ in urgent),
-              "out_of_fold_missed_by_rules": len(urgent),
-              "out_of_fold_extra_false_alarms": sum(s >= threshold for s, _ in ordinary),
-              "ordinary": n_ordinary}
+    report: dict[str, object] = {"rows": len(rows)}
+    for name, named, bar in (("named", True, threshold), ("plain", False, plain_threshold)):
+        urgent = [s for (t, u, _), s in zip(rows, scores, strict=True) if u and asked.get(t) is named]
+        ordinary = [s for (t, u, _), s in zip(rows, scores, strict=True) if not u and asked.get(t) is named]
+        report[name] = {"threshold": bar, "out_of_fold_extra_catches": sum(s >= bar for s in urgent),
+                        "out_of_fold_missed_by_rules": len(urgent),
+                        "out_of_fold_extra_false_alarms": sum(s >= bar for s in ordinary),
+                        "ordinary_asked": len(ordinary)}
+    report["near_misses"] = len(near)
     data = {"note": "Learned by python -m skill.tools.train_screen from eval/safety's tuning phrasings, the "
                     "red-flag samples and the topics' questions; do not edit by hand.",
-            "bias": bias, "threshold": threshold, "weights": dict(sorted(weights.items()))}
+            "bias": bias, "threshold": threshold, "plain_threshold": plain_threshold,
+            "weights": dict(sorted(weights.items()))}
     return data, report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-false-alarms", type=float, default=MAX_FALSE_ALARMS)
+    parser.add_argument("--plain-false-alarms", type=float, default=PLAIN_FALSE_ALARMS)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    data, report = build(args.max_false_alarms)
+    data, report = build(args.max_false_alarms, args.plain_false_alarms)
     path: Path = SAFETY_DIR / "en.likelihood.json"
     text = json.dumps(data, indent=0, ensure_ascii=False, sort_keys=False) + "\n"
     print(json.dumps(report), file=sys.stderr)

@@ -22,7 +22,7 @@ class Item:
     split: str
 
 
-ROUNDS = {"1": "", "2": "2", "3": "3"}  # round -> the suffix of its file names (absent rounds add nothing)
+ROUNDS = {"1": "", "2": "2", "3": "3", "4": "4"}  # round -> the suffix of its file names (absent rounds add nothing)
 KINDS = ("questions", "offtopic", "commands")
 
 

@@ -33,9 +33,15 @@ CAUTION = 0.3  # below the threshold, but enough that a how-to answer would be t
 
 @dataclass(frozen=True)
 class Likelihood:
+    """``threshold`` applies when the words name a symptom or circumstance (the screen's second-opinion
+    words); ``plain_threshold``, stricter, when they name none: people describe warning signs in words
+    no list foresees ("there's two of everything", "i've written letters to everyone"), so the model is
+    heard there too, but only when it is very sure."""
+
     weights: dict[str, float]
     bias: float
     threshold: float
+    plain_threshold: float = 1.0  # 1.0: never without a sign word (a score is below 1)
     caution: float = CAUTION
 
     def score(self, cleaned: str) -> float:
@@ -78,8 +84,11 @@ def load_likelihood(path: Path) -> Likelihood | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         weights = {str(k): float(v) for k, v in data["weights"].items()}
         bias, threshold = float(data["bias"]), float(data["threshold"])
+        plain = float(data.get("plain_threshold", 1.0))
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise LikelihoodDataError(f"{path}: not a valid weights file: {exc}") from exc
-    if not 0.5 <= threshold < 1.0 or not all(math.isfinite(w) for w in weights.values()):
-        raise LikelihoodDataError(f"{path}: threshold must be in [0.5, 1) and every weight finite")
-    return Likelihood(weights, bias, threshold)
+    if not 0.5 <= threshold < 1.0 or not threshold <= plain <= 1.0 or \
+            not all(math.isfinite(w) for w in weights.values()):
+        raise LikelihoodDataError(f"{path}: thresholds must be 0.5 <= threshold < 1 and threshold <= "
+                                  "plain_threshold <= 1, and every weight finite")
+    return Likelihood(weights, bias, threshold, plain)

@@ -200,24 +200,28 @@ class Screen:
             if seen.set_aside:
                 suppressed.append(rule.id)
         if self.likelihood is not None and self.asks_second_opinion(text, suppressed):
+            named = self.names_a_sign(text)
             score = self.likelihood.score(text)
-            if score >= self.likelihood.threshold:
+            if score >= (self.likelihood.threshold if named else self.likelihood.plain_threshold):
                 # No rule names it and no everyday sense of a trigger word is in it, but it reads like
                 # a warning sign: urgent care, without a named category.
                 if self._is_question_about(text):
                     return Finding(INFORMATIONAL, GENERAL, (), (RED_FLAGS,))
                 return Finding(URGENT, GENERAL)
-            if score >= self.likelihood.caution:  # not urgent, but enough to withhold how-to answers
+            if named and score >= self.likelihood.caution:  # not urgent, but enough to withhold how-to answers
                 return Finding(CLEAR, None, (), (), caution=True)
         return Finding(CLEAR, None, tuple(suppressed))
 
     def asks_second_opinion(self, cleaned: str, suppressed: Sequence[str]) -> bool:
-        """Whether the learned model may speak: the words name something beyond plain pain (a symptom,
-        a circumstance: "i have a bad headache" alone is the skill's everyday business), no trigger was
-        set aside (a negation, a past injury) and no everyday sense of a trigger word ("fell asleep",
-        "can't see my physio") is present."""
-        return (not suppressed and self.language.second_opinion_words.search(cleaned) is not None
-                and not any(r.unless is not None and r.unless.search(cleaned) for r in self.rules))
+        """Whether the learned model may speak: no trigger was set aside (a negation, a past injury) and
+        no everyday sense of a trigger word ("fell asleep", "can't see my physio") is present."""
+        return not suppressed and not any(r.unless is not None and r.unless.search(cleaned) for r in self.rules)
+
+    def names_a_sign(self, cleaned: str) -> bool:
+        """Whether the words name something beyond plain pain, a symptom or a circumstance ("i have a bad
+        headache" alone is the skill's everyday business): the model's usual threshold and its caution
+        apply then; without such a word only its stricter plain threshold does."""
+        return self.language.second_opinion_words.search(cleaned) is not None
 
     def _rule(self, rule: Rule, text: str) -> _Seen:
         seen = _Seen()
@@ -278,9 +282,12 @@ class Screen:
             return False
         cuts = [0, *(m.start() for m in self.language.contrast.finditer(text)), len(text)]
         parts = list(pairwise(cuts))
+        # A time that starts in a part dates it, even when a contrast word cuts through the time itself
+        # ("my first, who's | now eight": "now" also opens a contrast).
+        dated = [m.start() for m in self.language.remote_time.finditer(text)]
         for index, (lo, hi) in enumerate(parts):
             if lo <= start < hi:
-                if self.language.remote_time.search(text[lo:hi]):
+                if any(lo <= at < hi for at in dated):
                     return True
                 # "... but that was twenty years ago" dates the part before it
                 after = text[parts[index + 1][0]:parts[index + 1][1]] if index + 1 < len(parts) else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ def test_training_separates_a_toy_problem() -> None:
 
 
 @pytest.mark.parametrize("data", [{"bias": 0, "threshold": 0.2, "weights": {}}, {"bias": 0, "weights": {}},
+                                  {"bias": 0, "threshold": 0.9, "plain_threshold": 0.8, "weights": {}},
                                   {"bias": 0, "threshold": 0.9, "weights": {"a": float("inf")}}, []])
 def test_a_bad_weights_file_fails_loudly(tmp_path: Path, data: object) -> None:
     path = tmp_path / "w.json"
@@ -42,6 +44,16 @@ def test_english_has_weights_and_a_strict_threshold() -> None:
     assert model is not None and model.threshold >= 0.8
 
 
+@pytest.mark.parametrize(("plain", "kind"), [(1.0, "clear"), (0.99, "urgent")])
+def test_words_naming_no_sign_need_the_stricter_plain_threshold(plain: float, kind: str) -> None:
+    """Without a sign word the model is heard only above its plain threshold, and gives no caution."""
+    model = Likelihood({"zorblat": 10.0}, -5.0, 0.6, plain)  # "zorblat" scores 0.993
+    screen = replace(screen_for("en"), likelihood=model, _cache={})
+    assert not screen.names_a_sign("zorblat zorblat")
+    finding = screen.check("zorblat zorblat")
+    assert (finding.kind, finding.caution) == (kind, False)
+
+
 def test_it_is_not_asked_when_a_rule_set_something_aside() -> None:
     """A negation or a long-past injury the rules read must not be overruled by word statistics."""
     for text in ("no fever and no stiff neck", "i hit my head ten years ago", "i fell asleep on the couch"):
@@ -50,9 +62,10 @@ def test_it_is_not_asked_when_a_rule_set_something_aside() -> None:
 
 def test_committed_weights_are_what_the_tuning_data_teaches() -> None:
     """Retrained from the tuning split alone, the weights and threshold match the committed file."""
-    data, _ = train_screen.build(train_screen.MAX_FALSE_ALARMS)
+    data, _ = train_screen.build(train_screen.MAX_FALSE_ALARMS, train_screen.PLAIN_FALSE_ALARMS)
     committed = json.loads((SAFETY_DIR / "en.likelihood.json").read_text(encoding="utf-8"))
-    assert (committed["threshold"], committed["bias"]) == (data["threshold"], data["bias"])
+    assert (committed["threshold"], committed["plain_threshold"], committed["bias"]) == (
+        data["threshold"], data["plain_threshold"], data["bias"])
     assert committed["weights"] == data["weights"]
 
 
