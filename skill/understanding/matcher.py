@@ -37,8 +37,8 @@ _SLOT = re.compile(r"\{(\w+)\}")
 # Answers to a yes-or-no question are never guessed: "I think so, mostly" to the safety check must be
 # asked again, not taken for a yes or a no.
 EXACT_ONLY = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
-_FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "so", "then", "thanks", "thank you", "just", "well",
-            "actually", "oh", "hey")
+_FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "erm", "er", "hmm", "so", "then", "thanks", "thank you",
+            "just", "well", "actually", "oh", "hey", "mate")
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
