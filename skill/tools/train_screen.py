@@ -3,11 +3,11 @@ phrasings of ``eval/safety``, never its test split, and choose the score thresho
 
 Positives: urgent tuning phrasings and the model's red-flag samples. Negatives: ordinary tuning
 phrasings (negations, past injuries, everyday senses, the usual symptoms, general questions), every
-topic's sample questions, the ranker's tables of everyday questions, and the tuning split of
-``eval/understanding``'s questions and off-topic requests. Those last are said the way people talk
-("um so", "like", "i keep reading"); without them the model learned that talk itself, which the urgent
-phrasings have and the tidy sample questions lack, and raised a caution at "will a heating pad help
-this kind of headache". The threshold is picked on
+topic's sample questions, every command phrasing the matcher knows, the ranker's tables of everyday
+questions, and the tuning split of ``eval/understanding``'s questions, off-topic requests and
+commands. Those last are said the way people talk ("um so", "like", "i keep reading"); without them
+the model learned that talk itself, which the urgent phrasings have and the tidy sample questions
+lack, and raised a caution at "will a heating pad help this kind of headache". The threshold is picked on
 out-of-fold scores (folds by source, so no source is scored by a model that saw it) as the lowest
 at which the model adds no more than ``--max-false-alarms`` of false alarms on the near misses
 beyond the rules. Where the words name no sign at all, a stricter threshold of its own applies, the
@@ -31,6 +31,7 @@ from skill.content.overlay import read_locale_data
 from skill.tools.safety_data import load_items
 from skill.tools.understanding_data import ROUNDS, load_rounds
 from skill.understanding.likelihood import Likelihood, train
+from skill.understanding.matcher import matcher_for
 from skill.understanding.screen import SAFETY_DIR, load_screen
 
 FOLDS = 5
@@ -51,8 +52,11 @@ def _samples(locale: str = "en-US") -> tuple[list[tuple[str, bool, str]], dict[s
         rows += [(clean(q), False, f"topic:{topic.id}") for q in topic.questions]
     for table in QUESTION_TABLES:  # ordinary questions people ask this skill every day
         rows += [(clean(r["q"]), False, f"topic:{table.stem}") for r in json.loads(table.read_text(encoding="utf-8"))]
+    # Commands are never warning signs, though some sound like distress to word statistics ("i can't keep
+    # up" asks to slow down): every literal sample of the interaction model and the built-ins' phrasings.
+    rows += [(clean(c), False, "topic:commands") for c in sorted(matcher_for(locale).exact)]
     asked_in_eval = load_rounds(ROUNDS)
-    rows += [(clean(i.text), False, f"topic:eval-{kind}") for kind in ("questions", "offtopic")
+    rows += [(clean(i.text), False, f"topic:eval-{kind}") for kind in ("questions", "offtopic", "commands")
              for i in asked_in_eval[kind] if i.split == "tune"]
     asked = {}
     for text, _, _ in rows:
