@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -81,9 +82,11 @@ def ranked_topics(content: LocaleContent) -> dict[str, tuple[tuple[str, ...], st
     return {t.id: ((*t.questions, t.title), f"{t.answer} {t.more or ''}") for t in content.topics.values()}
 
 
-def build_ranker(topics: dict[str, tuple[tuple[str, ...], str]], locale: str) -> Ranker:
-    """A ranker over ``topics`` (as :func:`ranked_topics` gives them), hybrid when the embedding model is there."""
-    semantic = semantic_index({topic: questions for topic, (questions, _) in topics.items()})
+def build_ranker(topics: dict[str, tuple[tuple[str, ...], str]], locale: str,
+                 outside: Iterable[str] | None = None) -> Ranker:
+    """A ranker over ``topics`` (as :func:`ranked_topics` gives them), hybrid when the embedding model is
+    there; ``outside``, when given, replaces the scope's refusal examples."""
+    semantic = semantic_index({topic: questions for topic, (questions, _) in topics.items()}, outside)
     return Ranker(topics, load_lexicon(locale.split("-")[0]), semantic=semantic)
 
 

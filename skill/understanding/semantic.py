@@ -88,12 +88,13 @@ class SemanticIndex:
         return {topic: float(value) for topic, value in zip(self.topics, score, strict=True)}
 
 
-def semantic_index(topics: Mapping[str, Iterable[str]]) -> SemanticIndex | None:
-    """The index over ``topics``' sample questions when the model is available, else ``None``."""
+def semantic_index(topics: Mapping[str, Iterable[str]], outside: Iterable[str] | None = None) -> SemanticIndex | None:
+    """The index over ``topics``' sample questions when the model is available, else ``None``;
+    ``outside`` replaces the scope's refusal examples (bench/topic_loo.py leaves each out in turn)."""
     model = encoder()
     if model is None:
         return None
-    return SemanticIndex(model, topics, _cached(), load_scope().refuse_examples)
+    return SemanticIndex(model, topics, _cached(), load_scope().refuse_examples if outside is None else outside)
 
 
 def embedder() -> Callable[[str], Any] | None:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from skill.coach import ranker_for
-from skill.content import load
+from skill.content import available_locales, load
 from skill.content.overlay import read_locale_data
 from skill.understanding import ranker as ranker_module
 from skill.understanding.classifier import QUESTION, IntentClassifier, Scored
@@ -117,6 +117,14 @@ def test_classifier_scores_the_closest_sample_and_counts_unknown_words():
 ])
 def test_scope_refuses_other_body_parts_conditions_and_everyday_requests(text, excluded):
     assert load_scope("en").excludes(text) is excluded
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_scope_phrase_lists_refuse_no_sample_question_or_title_of_a_topic(locale):
+    scope = load_scope(locale.split("-")[0])
+    refused = [q for topic in load(locale).topics.values() for q in (*topic.questions, topic.title)
+               if scope.excludes(q)]
+    assert refused == []
 
 
 def test_out_of_scope_question_is_refused_not_answered_with_a_neighbour():
