@@ -29,15 +29,26 @@ def _phrases(phrases: list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?:^| )(?:{alternatives})(?= |$)")
 
 
+_NOTHING = re.compile(r"(?!)")
+
+
 @dataclass(frozen=True)
 class Scope:
     ours: re.Pattern[str]
     outside: re.Pattern[str]
     refuse_examples: tuple[str, ...]  # whole requests the skill does not cover, for the embedding ranker
+    # Other conditions of the head and jaw, and animals: outside even beside a head word ("does oxygen
+    # help cluster headaches", "can dogs get headaches"), unless this condition itself is named, when a
+    # comparison is the skill's business ("is it a cluster headache or occipital neuralgia").
+    beyond: re.Pattern[str] = _NOTHING
+    core: re.Pattern[str] = _NOTHING
 
     def excludes(self, text: str) -> bool:
-        """True when ``text`` names something outside the skill's scope and nothing inside it."""
+        """True when ``text`` names something outside the skill's scope and nothing inside it, or another
+        condition of the head and not this one."""
         norm = normalise(text)
+        if self.beyond.search(norm) and not self.core.search(norm):
+            return True
         return bool(self.outside.search(norm)) and not self.ours.search(norm)
 
 
@@ -47,11 +58,11 @@ def load_scope(language: str = "en") -> Scope:
     path = LEXICON_DIR / f"{language}.json"
     try:
         scope = json.loads(path.read_text(encoding="utf-8"))["scope"]
-        lists = {key: scope[key] for key in ("ours", *OUTSIDE, "refuse_examples")}
+        lists = {key: scope[key] for key in ("ours", *OUTSIDE, "refuse_examples", "beyond", "core")}
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ContentError(f"{path}: scope: cannot read the phrase lists ({exc})") from exc
     if not all(isinstance(v, list) and v and all(isinstance(p, str) and normalise(p) == p for p in v)
                for v in lists.values()):
         raise ContentError(f"{path}: scope: every list must be non-empty, of lowercase spoken phrases")
     return Scope(_phrases(lists["ours"]), _phrases([p for key in OUTSIDE for p in lists[key]]),
-                 tuple(lists["refuse_examples"]))
+                 tuple(lists["refuse_examples"]), _phrases(lists["beyond"]), _phrases(lists["core"]))

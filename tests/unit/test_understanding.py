@@ -114,6 +114,10 @@ def test_classifier_scores_the_closest_sample_and_counts_unknown_words():
     ("does the pain in my neck spread to my feet", False),
     ("does cold weather make it worse", False),
     ("how do i massage the back of my head", False),
+    ("does oxygen help cluster headaches", True),  # another condition of the head, beside a head word
+    ("can my dog get headaches", True),
+    ("is it a cluster headache or occipital neuralgia", False),  # the condition named: a comparison
+    ("are cluster headaches the same thing", False),
 ])
 def test_scope_refuses_other_body_parts_conditions_and_everyday_requests(text, excluded):
     assert load_scope("en").excludes(text) is excluded
