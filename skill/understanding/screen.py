@@ -208,7 +208,8 @@ class Screen:
                 if self._is_question_about(text):
                     return Finding(INFORMATIONAL, GENERAL, (), (RED_FLAGS,))
                 return Finding(URGENT, GENERAL)
-            if named and score >= self.likelihood.caution:  # not urgent, but enough to withhold how-to answers
+            # Not urgent, but enough to withhold how-to answers.
+            if score >= (self.likelihood.caution if named else self.likelihood.plain_caution):
                 return Finding(CLEAR, None, (), (), caution=True)
         return Finding(CLEAR, None, tuple(suppressed))
 

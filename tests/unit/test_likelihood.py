@@ -44,14 +44,15 @@ def test_english_has_weights_and_a_strict_threshold() -> None:
     assert model is not None and model.threshold >= 0.8
 
 
-@pytest.mark.parametrize(("plain", "kind"), [(1.0, "clear"), (0.99, "urgent")])
-def test_words_naming_no_sign_need_the_stricter_plain_threshold(plain: float, kind: str) -> None:
-    """Without a sign word the model is heard only above its plain threshold, and gives no caution."""
-    model = Likelihood({"zorblat": 10.0}, -5.0, 0.6, plain)  # "zorblat" scores 0.993
+@pytest.mark.parametrize(("plain", "plain_caution", "kind", "caution"), [
+    (1.0, 1.0, "clear", False), (0.99, 1.0, "urgent", False), (1.0, 0.9, "clear", True)])
+def test_words_naming_no_sign_need_the_stricter_plain_thresholds(plain, plain_caution, kind, caution) -> None:
+    """Without a sign word the model is heard only above its plain threshold and plain caution."""
+    model = Likelihood({"zorblat": 10.0}, -5.0, 0.6, plain, 0.3, plain_caution)  # "zorblat" scores 0.993
     screen = replace(screen_for("en"), likelihood=model, _cache={})
     assert not screen.names_a_sign("zorblat zorblat")
     finding = screen.check("zorblat zorblat")
-    assert (finding.kind, finding.caution) == (kind, False)
+    assert (finding.kind, finding.caution) == (kind, caution)
 
 
 def test_it_is_not_asked_when_a_rule_set_something_aside() -> None:
