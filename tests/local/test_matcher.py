@@ -116,3 +116,11 @@ def test_a_command_behind_a_carrier_phrase_is_scored_with_the_whole_utterance(mo
     matcher._command("tell me a bit more about that one", routine_running=True,
                      said="could you tell me a bit more about that one")
     assert seen and set(seen) == {"could you tell me a bit more about that one"}
+
+
+def test_a_long_navigation_command_counts_only_while_a_routine_plays():
+    """Mid-routine a progress question of eight words is the command; with no routine it is a question."""
+    matcher = matcher_for("en-US")
+    text = "how many minutes of this have i done so"
+    assert matcher.match(text, routine_running=True).intent == "ProgressIntent"
+    assert matcher.match(text, routine_running=False).intent == QUESTION_INTENT
