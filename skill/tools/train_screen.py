@@ -91,9 +91,9 @@ def build(max_false_alarms: float, plain_false_alarms: float) -> tuple[dict[str,
     # injuries, everyday senses, the usual symptoms, general questions), not diluted by the easy topic
     # questions. Without a sign word the everyday questions count too: those are what such words are.
     near = [(s, t) for (t, u, g), s in zip(rows, scores, strict=True) if not u and not g.startswith("topic:")]
-    plain = [(s, t) for (t, u, _), s in zip(rows, scores, strict=True) if not u and asked.get(t) is False]
+    plain = [s for (t, u, _), s in zip(rows, scores, strict=True) if not u and asked.get(t) is False]
     threshold = _lowest([s for s, t in near if asked.get(t)], max_false_alarms * len(near))
-    plain_threshold = max(threshold, _lowest([s for s, _ in plain], plain_false_alarms * len(plain)))
+    plain_threshold = max(threshold, _lowest(plain, plain_false_alarms * len(plain)))
     weights, bias = train((t, u) for t, u, _ in rows)
     report: dict[str, object] = {"rows": len(rows)}
     for name, named, bar in (("named", True, threshold), ("plain", False, plain_threshold)):
