@@ -258,6 +258,10 @@ class Coach:
             return self.urgent(finding.category)
         if finding.informational or topic_id not in self.content.topics:
             return self.question(text)
+        if text and (topic_id in HOW_TO_TOPICS or finding.caution):
+            # Instructions follow our own measured reading of the words (caution, a sure match), not
+            # the device's resolution alone: the same words get the same answer on every path.
+            return self.question(text)
         if self.session.get("offer") == "safety_check":
             return self._ask_safety_again()
         return self.topic(topic_id)

@@ -137,3 +137,20 @@ def test_the_screen_says_when_clear_words_name_a_symptom() -> None:
     """``signs`` tells an unsure how-to match to give way to the warning signs, not to "no good answer"."""
     assert check("does massage help the tingling in my scalp").signs
     assert not check("how hard should i press").signs
+
+
+@pytest.mark.parametrize(("resolved", "caution", "answer"), [
+    ("pressure", True, "red_flags"), ("pressure", False, None), ("causes", False, "causes")])
+def test_a_device_resolved_how_to_topic_is_held_to_the_same_bar(monkeypatch, resolved, caution, answer) -> None:
+    """Alexa resolving the words to a how-to topic is not enough: our own screen and ranker decide."""
+    import random
+
+    from skill import coach as coach_module
+    from skill.content import load
+    from skill.profile import Profile
+    from skill.understanding.screen import Finding
+
+    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", caution=caution))
+    monkeypatch.setattr(coach_module, "ranker_for", lambda content: _Ranker("pressure", 0.35))
+    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).asked_topic("words", resolved)
+    assert turn.session.get("last_topic") == answer
