@@ -191,7 +191,14 @@ class Matcher:
         phrasings that opens the words, or ends them, with a reason of at least two words on the other
         side; ``None`` otherwise. One word is enough only to halt ("wait the baby's crying"); one that
         ends the words must be longer, and may not be a question of its own."""
-        said = self._strip_fillers(norm).split()
+        for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):  # "thanks for that" keeps its thanks
+            found = self._reason_split(candidate.split())
+            if found is not None:
+                return found
+        return None
+
+    def _reason_split(self, said: list[str]) -> Match | None:
+        """:meth:`_with_reason` for one wording, its words as said: longer commands are tried first."""
         for size in range(len(said) - 2, 0, -1):
             ends = [(said[:size], said[size:])]
             if size > 1 and said[-size] not in _WH:
