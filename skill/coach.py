@@ -219,9 +219,14 @@ class Coach:
             return self._ask_safety_again()
         # Another body part, condition or everyday request is refused, not answered with a near neighbour.
         excluded = load_scope(self.content.locale.split("-")[0]).excludes(text)
-        match = None if excluded else ranker_for(self.content).best(text)
-        if finding.caution and match is not None and match.topic in HOW_TO_TOPICS:
-            return self.topic(RED_FLAGS)
+        ranker = ranker_for(self.content)
+        match = None if excluded else ranker.best(text)
+        if match is not None and match.topic in HOW_TO_TOPICS and (finding.caution or not ranker.sure(match)):
+            # Instructions only for words that read like no warning sign and surely ask for them: an
+            # unsure match gives the warning signs when the words name a symptom, else an honest "don't know".
+            if finding.caution or finding.signs or finding.suppressed:
+                return self.topic(RED_FLAGS)
+            match = None
         if finding.informational:
             # Only topics the screen lists for that warning sign may answer a general question about
             # it ("can whiplash cause it"); anything else, a how-to say, gives way to the warning signs,
@@ -252,6 +257,10 @@ class Coach:
         if finding.urgent:
             return self.urgent(finding.category)
         if finding.informational or topic_id not in self.content.topics:
+            return self.question(text)
+        if text and (topic_id in HOW_TO_TOPICS or finding.caution):
+            # Instructions follow our own measured reading of the words (caution, a sure match), not
+            # the device's resolution alone: the same words get the same answer on every path.
             return self.question(text)
         if self.session.get("offer") == "safety_check":
             return self._ask_safety_again()

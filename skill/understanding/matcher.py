@@ -39,6 +39,21 @@ _SLOT = re.compile(r"\{(\w+)\}")
 EXACT_ONLY = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
 _FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "erm", "er", "hmm", "so", "then", "thanks", "thank you",
             "just", "well", "actually", "oh", "hey", "mate")
+# Said while a routine plays, a command often comes with its reason, before or after it ("hold on a minute
+# the baby is crying", "sorry the dog was barking can you say that last bit again"). Such a command is one
+# of the model's own phrasings, whole, at one end of the utterance; the reason opens like a statement about
+# the person ("i", "my", "the") and asks nothing, or the utterance is a question ("wait is it normal that my
+# fingers tingle", "my head is killing me what can i do").
+_ASKS = re.compile(r"\b(?:what|what's|whats|how|how's|why|when|where|which|who|whether|if|explain|tell me|"
+                   r"(?:is|are|was|can|could|should|do|does|did|will|would|am|may|might) "
+                   r"(?:i|it|that|this|there|they|my|you|we|he|she|these|those))\b")
+_REASON_OPENERS = frozenset({"i", "i'm", "i've", "i'll", "i'd", "im", "my", "me", "the", "it's", "its", "it", "that's",
+                             "there's", "someone", "someone's", "somebody", "we", "we're", "he", "she", "he's",
+                             "she's", "they", "they're", "our", "sorry", "because", "cause", "cos", "coz", "as",
+                             "na", "now", "this", "got", "gotta"})
+_WH = frozenset({"what", "what's", "whats", "how", "how's", "why", "when", "where", "which", "who"})
+_HALTS = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})  # a one-word command + reason
+_NOT_WITH_REASON = EXACT_ONLY | {"AMAZON.HelpIntent", "MoreIntent"}  # these are questions when a reason follows
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
@@ -168,7 +183,27 @@ class Matcher:
                         if value in self.type_ids.get(slot_type, {}):
                             resolved[name] = (self.type_ids[slot_type][value], slot_type)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
-        return self._command(norm, routine_running) or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question")
+        return (self._command(norm, routine_running) or (self._with_reason(norm) if routine_running else None)
+                or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question"))
+
+    def _with_reason(self, norm: str) -> Match | None:
+        """A command said with its reason (see :data:`_REASON_OPENERS`): the longest of the model's
+        phrasings that opens the words, or ends them, with a reason of at least two words on the other
+        side; ``None`` otherwise. One word is enough only to halt ("wait the baby's crying"); one that
+        ends the words must be longer, and may not be a question of its own."""
+        said = self._strip_fillers(norm).split()
+        for size in range(len(said) - 2, 0, -1):
+            ends = [(said[:size], said[size:])]
+            if size > 1 and said[-size] not in _WH:
+                ends.append((said[-size:], said[:-size]))
+            for command, reason in ends:
+                intent = self.exact.get(" ".join(command))
+                if intent is None or intent == QUESTION_INTENT or intent in _NOT_WITH_REASON:
+                    continue
+                if (size > 1 or intent in _HALTS) and reason[0] in _REASON_OPENERS \
+                        and not _ASKS.search(" ".join(reason)):
+                    return Match(intent, how="reason")
+        return None
 
     def _command(self, norm: str, routine_running: bool, said: str | None = None) -> Match | None:
         """A command in words that are not one sample: a sample once fillers go, a run of one intent's

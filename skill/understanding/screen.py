@@ -72,6 +72,7 @@ class Finding:
     suppressed: tuple[str, ...] = ()
     informs: tuple[str, ...] = ()  # topics that may answer a general question about the category
     caution: bool = False  # clear, but it reads enough like a warning sign to withhold how-to answers
+    signs: bool = False  # clear, but the words name a symptom or circumstance beyond plain pain
 
     @property
     def urgent(self) -> bool:
@@ -210,8 +211,8 @@ class Screen:
                 return Finding(URGENT, GENERAL)
             # Not urgent, but enough to withhold how-to answers.
             if score >= (self.likelihood.caution if named else self.likelihood.plain_caution):
-                return Finding(CLEAR, None, (), (), caution=True)
-        return Finding(CLEAR, None, tuple(suppressed))
+                return Finding(CLEAR, None, (), (), caution=True, signs=named)
+        return Finding(CLEAR, None, tuple(suppressed), signs=self.names_a_sign(text))
 
     def asks_second_opinion(self, cleaned: str, suppressed: Sequence[str]) -> bool:
         """Whether the learned model may speak: no trigger was set aside (a negation, a past injury) and

@@ -83,3 +83,74 @@ def test_a_cautioned_question_gets_the_warning_signs_not_massage_instructions(mo
     monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", caution=caution))
     turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).question("how hard should i press")
     assert turn.session["last_topic"] == topic and "urgent" not in turn.session
+
+
+class _Ranker:
+    """A ranker stand-in whose one match has a chosen score, sure from 0.4 like the hybrid ranker."""
+
+    def __init__(self, topic: str, score: float) -> None:
+        from skill.understanding.ranker import Match
+
+        self.match = Match(topic, score)
+
+    def best(self, text: str):
+        return self.match
+
+    def sure(self, match) -> bool:
+        return match.score >= 0.4
+
+
+@pytest.mark.parametrize(("topic", "score", "signs", "answer"), [
+    ("pressure", 0.6, False, "pressure"),  # a sure how-to match: the instructions
+    ("pressure", 0.35, True, "red_flags"),  # unsure, and the words name a symptom: the warning signs
+    ("pressure", 0.35, False, None),  # unsure, no symptom named: an honest "no good answer"
+    ("causes", 0.35, True, "causes"),  # information needs no surer match
+])
+def test_instructions_need_a_sure_match(monkeypatch, topic, score, signs, answer) -> None:
+    """A how-to topic answers only a sure match: instructions can harm someone whose words the screen missed."""
+    import random
+
+    from skill import coach as coach_module
+    from skill.content import load
+    from skill.profile import Profile
+    from skill.understanding.screen import Finding
+
+    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", signs=signs))
+    monkeypatch.setattr(coach_module, "ranker_for", lambda content: _Ranker(topic, score))
+    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).question("words")
+    assert turn.session.get("last_topic") == answer and "urgent" not in turn.session
+
+
+def test_the_hybrid_ranker_asks_more_of_instructions_than_of_information() -> None:
+    """Hybrid: a how-to answer needs INSTRUCTION_THRESHOLD; lexical alone, its usual threshold."""
+    from skill.coach import ranker_for
+    from skill.content import load
+    from skill.understanding.ranker import INSTRUCTION_THRESHOLD, Match
+
+    ranker = ranker_for(load("en-US"))
+    assert ranker.semantic is not None  # the suite runs with the embeddings built by scripts/setup
+    assert ranker.sure_threshold == INSTRUCTION_THRESHOLD > ranker.threshold
+    assert ranker.sure(Match("pressure", INSTRUCTION_THRESHOLD)) and not ranker.sure(Match("pressure", 0.39))
+
+
+def test_the_screen_says_when_clear_words_name_a_symptom() -> None:
+    """``signs`` tells an unsure how-to match to give way to the warning signs, not to "no good answer"."""
+    assert check("does massage help the tingling in my scalp").signs
+    assert not check("how hard should i press").signs
+
+
+@pytest.mark.parametrize(("resolved", "caution", "answer"), [
+    ("pressure", True, "red_flags"), ("pressure", False, None), ("causes", False, "causes")])
+def test_a_device_resolved_how_to_topic_is_held_to_the_same_bar(monkeypatch, resolved, caution, answer) -> None:
+    """Alexa resolving the words to a how-to topic is not enough: our own screen and ranker decide."""
+    import random
+
+    from skill import coach as coach_module
+    from skill.content import load
+    from skill.profile import Profile
+    from skill.understanding.screen import Finding
+
+    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", caution=caution))
+    monkeypatch.setattr(coach_module, "ranker_for", lambda content: _Ranker("pressure", 0.35))
+    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).asked_topic("words", resolved)
+    assert turn.session.get("last_topic") == answer

@@ -99,6 +99,30 @@ def test_questions_are_not_taken_for_commands_even_mid_routine(text):
     assert matcher_for("en-US").match(text, routine_running=True).intent == QUESTION_INTENT
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("sorry my cat walked over the keyboard can you say that again", "AMAZON.RepeatIntent"),
+    ("wait the kettle is boiling", "AMAZON.PauseIntent"),
+    ("stop it my neck is tired", "AMAZON.StopIntent"),
+])
+def test_a_command_with_its_reason_is_the_command_while_a_routine_plays(text, intent):
+    """The command is one of the model's phrasings at one end; the other end is a reason, not a question."""
+    matcher = matcher_for("en-US")
+    assert (matcher.match(text, routine_running=True).intent, matcher.match(text, routine_running=True).how) == (
+        intent, "reason")
+    assert matcher.match(text).intent == QUESTION_INTENT  # with no routine, words like these are questions
+
+
+@pytest.mark.parametrize("text", [
+    "wait is it normal to feel sore afterwards",  # the rest asks
+    "my head is killing me what can i do",  # a question of its own at the end
+    "the pain just won't stop",  # one word at the end
+    "next the phone is ringing",  # one word that does not halt
+    "help my scalp feels tight today",  # help with a reason is a question
+])
+def test_words_around_a_command_that_ask_or_do_not_read_as_a_reason_are_not_taken_for_it(text):
+    assert matcher_for("en-US").match(text, routine_running=True).how != "reason"
+
+
 def test_classifier_scores_the_closest_sample_and_counts_unknown_words():
     classifier = IntentClassifier({"Slower": ["slow down", "go slower"], "Faster": ["speed up", "go faster"]})
     assert classifier.score("slow down")[0].intent == "Slower"
