@@ -22,7 +22,8 @@ class Item:
     split: str
 
 
-ROUNDS = {"1": "", "2": "2", "3": "3", "4": "4"}  # round -> the suffix of its file names (absent rounds add nothing)
+# round -> the suffix of its file names (absent rounds add nothing)
+ROUNDS = {"1": "", "2": "2", "3": "3", "4": "4", "5": "5"}
 KINDS = ("questions", "offtopic", "commands")
 
 
