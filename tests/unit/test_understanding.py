@@ -142,6 +142,8 @@ def test_classifier_scores_the_closest_sample_and_counts_unknown_words():
     ("can my dog get headaches", True),
     ("is it a cluster headache or occipital neuralgia", False),  # the condition named: a comparison
     ("are cluster headaches the same thing", False),
+    ("what causes kidney stones", True),
+    ("could kidney stones cause it", False),  # "it" is this pain: a question about its causes
 ])
 def test_scope_refuses_other_body_parts_conditions_and_everyday_requests(text, excluded):
     assert load_scope("en").excludes(text) is excluded
