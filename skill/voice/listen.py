@@ -43,7 +43,8 @@ _SILENCE_PEAK = 200  # of 32767: below this a recording holds no speech worth de
 
 # ARPABET for skill words the CMU dictionary lacks and no rule below can build from its parts
 # (suboccipital, theragun and radiofrequency split into known words; tingles and soreness take a suffix;
-# a plural of a split word, like suboccipitals, is listed).
+# a plural of a split word, like suboccipitals, is listed; so are the pieces of names as speech recognition
+# splits them in the sample questions: "gaba pentin", "oxy pital", "bo tox").
 PRONUNCIATIONS = {
     "acupressure": "AE K Y UH P R EH SH ER",
     "acupuncturist": "AE K Y UH P AH NG K CH ER IH S T",
@@ -66,12 +67,17 @@ PRONUNCIATIONS = {
     "neuralgia": "N UH R AE L JH AH",
     "nortriptyline": "N AO R T R IH P T AH L IY N",
     "nurofen": "N Y UH R OW F EH N",
+    "osteopath": "AA S T IY AH P AE TH",
+    "paining": "P EY N IH NG",
     "panadol": "P AE N AH D AA L",
     "paracetamol": "P AE R AH S IY T AH M AA L",
+    "pentin": "P EH N T IH N",
+    "pital": "P IH T AH L",
     "pregabalin": "P R IY G AE B AH L IH N",
     "riboflavin": "R AY B OW F L EY V IH N",
     "shiatsu": "SH IY AA T S UW",
     "suboccipitals": "S AH B AA K S IH P IH T AH L Z",
+    "tox": "T AA K S",
     "trapezius": "T R AH P IY Z IY AH S",
     "tumour": "T UW M ER",
     "unpause": "AH N P AO Z",

@@ -181,7 +181,8 @@ def test_every_grammar_word_gets_a_pronunciation_of_real_phones(grammar: Grammar
     missing = {word for word in grammar.words if plain.lookup_word(word) is None}
     assert "neuralgia" in missing
     for word in missing:  # table, stem + suffix or two known words: none is left to the rough letter rules
-        assert pronounce(word, plain.lookup_word) != listen._spell(word), word
+        # (a table entry may agree with the letter rules: "tox" is spelled as it sounds)
+        assert word in listen.PRONUNCIATIONS or pronounce(word, plain.lookup_word) != listen._spell(word), word
 
 
 def test_hand_table_holds_only_what_the_dictionary_and_rules_cannot_give() -> None:
