@@ -32,13 +32,13 @@ def how_to_scores(split: str) -> dict[str, list[float]]:
         return None if scope.excludes(text) else ranker.best(text)
 
     scores: dict[str, list[float]] = {"right": [], "wrong": [], "urgent": [], "ordinary": []}
-    for item in load_rounds(ROUNDS)["questions"]:
+    for item in (i for i in load_rounds(ROUNDS)["questions"] if i.split == split):
         match = best(item.text)
-        if item.split == split and match is not None and match.topic in HOW_TO_TOPICS:
+        if match is not None and match.topic in HOW_TO_TOPICS:
             scores["right" if match.topic in item.expected else "wrong"].append(match.score)
-    for phrasing in load_items():
+    for phrasing in (i for i in load_items() if i.split == split):
         match = best(phrasing.text)
-        if phrasing.split == split and match is not None and match.topic in HOW_TO_TOPICS:
+        if match is not None and match.topic in HOW_TO_TOPICS:
             scores["urgent" if phrasing.urgent else "ordinary"].append(match.score)
     return scores
 

@@ -44,14 +44,14 @@ _FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "erm", "er", "hm
 # of the model's own phrasings, whole, at one end of the utterance; the reason opens like a statement about
 # the person ("i", "my", "the") and asks nothing, or the utterance is a question ("wait is it normal that my
 # fingers tingle", "my head is killing me what can i do").
-_ASKS = re.compile(r"\b(?:what|what's|whats|how|how's|why|when|where|which|who|whether|if|explain|tell me|"
-                   r"(?:is|are|was|can|could|should|do|does|did|will|would|am|may|might) "
-                   r"(?:i|it|that|this|there|they|my|you|we|he|she|these|those))\b")
 _REASON_OPENERS = frozenset({"i", "i'm", "i've", "i'll", "i'd", "im", "my", "me", "the", "it's", "its", "it", "that's",
                              "there's", "someone", "someone's", "somebody", "we", "we're", "he", "she", "he's",
                              "she's", "they", "they're", "our", "sorry", "because", "cause", "cos", "coz", "as",
                              "na", "now", "this", "got", "gotta"})
 _WH = frozenset({"what", "what's", "whats", "how", "how's", "why", "when", "where", "which", "who"})
+_ASKS = re.compile(r"\b(?:" + "|".join(sorted(_WH)) + r"|whether|if|explain|tell me|"
+                   r"(?:is|are|was|can|could|should|do|does|did|will|would|am|may|might) "
+                   r"(?:i|it|that|this|there|they|my|you|we|he|she|these|those))\b")
 _HALTS = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})  # a one-word command + reason
 _NOT_WITH_REASON = EXACT_ONLY | {"AMAZON.HelpIntent", "MoreIntent"}  # these are questions when a reason follows
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples

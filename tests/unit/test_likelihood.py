@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from skill import coach as coach_module
+from skill.content import load
+from skill.profile import Profile
 from skill.tools import train_screen
 from skill.understanding.likelihood import Likelihood, LikelihoodDataError, features, load_likelihood, train
-from skill.understanding.screen import SAFETY_DIR, check, screen_for
+from skill.understanding.ranker import INSTRUCTION_THRESHOLD, Match
+from skill.understanding.screen import SAFETY_DIR, Finding, check, screen_for
 
 
 def test_features_are_words_and_pairs() -> None:
@@ -70,34 +75,32 @@ def test_committed_weights_are_what_the_tuning_data_teaches() -> None:
     assert committed["weights"] == data["weights"]
 
 
+def _coach(monkeypatch, finding: Finding, ranker: object | None = None) -> coach_module.Coach:
+    """A first-time en-US coach whose screen finds ``finding`` (and whose ranker is ``ranker``, when given)."""
+    monkeypatch.setattr(coach_module, "check", lambda text, locale: finding)
+    if ranker is not None:
+        monkeypatch.setattr(coach_module, "ranker_for", lambda content: ranker)
+    return coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1))
+
+
 @pytest.mark.parametrize(("caution", "topic"), [(True, "red_flags"), (False, "pressure")])
 def test_a_cautioned_question_gets_the_warning_signs_not_massage_instructions(monkeypatch, caution, topic) -> None:
     """Below the urgent threshold but close: a how-to answer gives way to the warning signs."""
-    import random
-
-    from skill import coach as coach_module
-    from skill.content import load
-    from skill.profile import Profile
-    from skill.understanding.screen import Finding
-
-    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", caution=caution))
-    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).question("how hard should i press")
+    turn = _coach(monkeypatch, Finding("clear", caution=caution)).question("how hard should i press")
     assert turn.session["last_topic"] == topic and "urgent" not in turn.session
 
 
 class _Ranker:
-    """A ranker stand-in whose one match has a chosen score, sure from 0.4 like the hybrid ranker."""
+    """A ranker stand-in whose one match has a chosen score, sure from INSTRUCTION_THRESHOLD like the hybrid."""
 
     def __init__(self, topic: str, score: float) -> None:
-        from skill.understanding.ranker import Match
-
         self.match = Match(topic, score)
 
-    def best(self, text: str):
+    def best(self, text: str) -> Match:
         return self.match
 
-    def sure(self, match) -> bool:
-        return match.score >= 0.4
+    def sure(self, match: Match) -> bool:
+        return match.score >= INSTRUCTION_THRESHOLD
 
 
 @pytest.mark.parametrize(("topic", "score", "signs", "answer"), [
@@ -108,26 +111,13 @@ class _Ranker:
 ])
 def test_instructions_need_a_sure_match(monkeypatch, topic, score, signs, answer) -> None:
     """A how-to topic answers only a sure match: instructions can harm someone whose words the screen missed."""
-    import random
-
-    from skill import coach as coach_module
-    from skill.content import load
-    from skill.profile import Profile
-    from skill.understanding.screen import Finding
-
-    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", signs=signs))
-    monkeypatch.setattr(coach_module, "ranker_for", lambda content: _Ranker(topic, score))
-    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).question("words")
+    turn = _coach(monkeypatch, Finding("clear", signs=signs), _Ranker(topic, score)).question("words")
     assert turn.session.get("last_topic") == answer and "urgent" not in turn.session
 
 
 def test_the_hybrid_ranker_asks_more_of_instructions_than_of_information() -> None:
     """Hybrid: a how-to answer needs INSTRUCTION_THRESHOLD; lexical alone, its usual threshold."""
-    from skill.coach import ranker_for
-    from skill.content import load
-    from skill.understanding.ranker import INSTRUCTION_THRESHOLD, Match
-
-    ranker = ranker_for(load("en-US"))
+    ranker = coach_module.ranker_for(load("en-US"))
     assert ranker.semantic is not None  # the suite runs with the embeddings built by scripts/setup
     assert ranker.sure_threshold == INSTRUCTION_THRESHOLD > ranker.threshold
     assert ranker.sure(Match("pressure", INSTRUCTION_THRESHOLD)) and not ranker.sure(Match("pressure", 0.39))
@@ -143,14 +133,6 @@ def test_the_screen_says_when_clear_words_name_a_symptom() -> None:
     ("pressure", True, "red_flags"), ("pressure", False, None), ("causes", False, "causes")])
 def test_a_device_resolved_how_to_topic_is_held_to_the_same_bar(monkeypatch, resolved, caution, answer) -> None:
     """Alexa resolving the words to a how-to topic is not enough: our own screen and ranker decide."""
-    import random
-
-    from skill import coach as coach_module
-    from skill.content import load
-    from skill.profile import Profile
-    from skill.understanding.screen import Finding
-
-    monkeypatch.setattr(coach_module, "check", lambda text, locale: Finding("clear", caution=caution))
-    monkeypatch.setattr(coach_module, "ranker_for", lambda content: _Ranker("pressure", 0.35))
-    turn = coach_module.Coach(load("en-US"), Profile(), {}, rng=random.Random(1)).asked_topic("words", resolved)
+    turn = _coach(monkeypatch, Finding("clear", caution=caution), _Ranker("pressure", 0.35)).asked_topic(
+        "words", resolved)
     assert turn.session.get("last_topic") == answer
