@@ -34,8 +34,9 @@ LEXICAL_WEIGHT = 0.2
 HYBRID_THRESHOLD = 0.3
 # Instructions (how to massage, stretch or use something) are the wrong answer to words that may describe a
 # warning sign, so they need a surer match than information does. On the tune splits (bench/howto_bar.py):
-# hybrid 0.4 keeps 345 of the 347 right how-to answers to eval/understanding's questions, while of the
-# eval/safety urgent phrasings a how-to topic would answer if the screen let them through, 185 of 391 stay.
+# hybrid 0.4 kept 345 of the 347 right how-to answers to eval/understanding's questions, while of the
+# eval/safety urgent phrasings a how-to topic would answer if the screen let them through, 185 of 391 stayed;
+# with understanding round 5, safety round 13 and their samples: 437 of 439 kept, 218 of 407 stay.
 # Lexical alone a bar costs too many right answers (0.3 keeps 303 of 316), so there it is the threshold.
 INSTRUCTION_THRESHOLD = 0.4
 QUESTION, POOLED, ANSWER = 0, 1, 2  # what a document is: one question, a topic's questions together, its answer
