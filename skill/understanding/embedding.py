@@ -90,7 +90,9 @@ class Encoder:
 
     def __init__(self, np: Any, weights: dict[str, Any], vocab: list[str]) -> None:
         self.np = np
-        self.w = {name: value.astype(np.float32) for name, value in weights.items()}
+        # C order: the file stores the dense weights transposed (Fortran order), and a product with a
+        # transposed matrix took half as long again (an embedding 14.6 ms against 10.0, same vectors).
+        self.w = {name: np.ascontiguousarray(value, dtype=np.float32) for name, value in weights.items()}
         for layer in range(LAYERS):  # query, key and value in one product
             p = f"encoder.layer.{layer}.attention.self"
             for part in ("weight", "bias"):
