@@ -47,11 +47,11 @@ _BACK_REFERENCE = re.compile(r"^\w+ (?:that|it|this|which|all that) (?:was|happe
 _INNER_NEGATION = re.compile(
     r"\b(?:isnt|arent|wasnt|werent|hasnt|havent|doesnt|didnt|not|no|never)\b(?! (?:work|working|move|moving|stop|"
     r"stopping|go away|going away|respond|responding|wake|waking|make sense|making sense|able|right|properly|straight|"
-    r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same))")
+    r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same|one of|any of))")
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
                         "informs", "general", "personal"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
-                       "recent_time", "contrast", "question_frames", "experience", "hypothetical",
+                       "recent_time", "contrast", "double_negation", "question_frames", "experience", "hypothetical",
                        "second_opinion_words", "negation_window", "numbers", "rules"})
 
 URGENT, INFORMATIONAL, CLEAR = "urgent", "informational", "clear"
@@ -103,6 +103,7 @@ class Language:
     remote_time: re.Pattern[str]
     recent_time: re.Pattern[str]
     contrast: re.Pattern[str]
+    double_negation: re.Pattern[str]  # "can't sit up without": the negator after it affirms the sign
     question_frames: re.Pattern[str]
     experience: re.Pattern[str]
     hypothetical: re.Pattern[str]
@@ -265,7 +266,8 @@ class Screen:
         return rule.remote and self._remote(text, start)
 
     def _negated(self, text: str, start: int) -> bool:
-        before = text[:start].split()
+        # "i can't sit up without a headache" has the headache: blank out a double negation, keeping offsets
+        before = self.language.double_negation.sub(lambda m: "x" * len(m.group(0)), text[:start]).split()
         window: list[str] = []
         for word in reversed(before):
             if word in self.language.clause_breaks or len(window) >= self.language.negation_window:
@@ -427,6 +429,7 @@ def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Langu
         remote_time=_alternation(f"{path}: remote_time", data.get("remote_time"), macros),
         recent_time=_alternation(f"{path}: recent_time", data.get("recent_time"), macros),
         contrast=_words_pattern(_phrases(data, "contrast", path)),
+        double_negation=_alternation(f"{path}: double_negation", data.get("double_negation"), macros),
         question_frames=_alternation(f"{path}: question_frames", data.get("question_frames"), macros),
         experience=_alternation(f"{path}: experience", data.get("experience"), macros),
         hypothetical=_alternation(f"{path}: hypothetical", data.get("hypothetical"), macros),

@@ -170,6 +170,12 @@ RED_FLAGS = [
 ]
 
 EXPECTED = [
+    ("i can't stand up without my head pounding since the spinal tap", "positional_strain"),
+    ("please ring the paramedics", "emergency"),
+    ("my fingers keep going fizzy when i press on my neck", "neuro_deficit"),
+    ("i'm sitting on the ledge right now", "crisis"),
+    ("i punch myself in the head when it gets bad", "crisis"),
+    ("i've had these for years and this one is not one of them", "pattern_change"),
     ("this is the worst headache i've ever had", "sudden_onset"),
     ("this headache came on like a thunderclap", "sudden_onset"),
     ("i hit my head yesterday and now my neck hurts can i massage it", "head_injury"),
@@ -264,6 +270,11 @@ NORMAL = [
 
 
 NOT_URGENT = [
+    "i cant sleep without a pillow under my neck",
+    "i can't go a day without my usual neck ache",
+    "i'm confused about which stretch comes next",
+    "i hit myself with the massage ball by accident",
+    "i burned myself on the heat pack",
     # negated
     "no fever no stiff neck just the usual zaps",
     "i didn't hit my head i just slept funny",
@@ -295,6 +306,9 @@ NOT_URGENT = [
 ]
 
 INFORMATIONAL = [
+    ("explain what a stroke is", "neuro_deficit"),
+    ("how would i spot concussion in my players", "head_injury"),
+    ("how would i know if i was having a stroke while on my own", "neuro_deficit"),
     ("what are the signs of a stroke", "neuro_deficit"),
     ("what are the symptoms of meningitis", "fever"),
     ("can whiplash cause occipital neuralgia", "head_injury"),
