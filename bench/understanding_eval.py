@@ -4,7 +4,8 @@ The data is split by source: sample phrasings and thresholds were tuned on the "
 "test" split is evidence of how the skill does on words it has never seen. Reported per split:
 
 - questions reaching an acceptable topic, said as a new user's first words (``last_topic`` of the
-  response is one of the item's topics);
+  response is one of the item's topics, and no urgent answer, except the crisis answer for someone
+  worried about another person, whose topic is ``worried_about_someone``);
 - off-topic requests refused (no topic answered, no urgent answer);
 - everyday commands said while a routine plays, reaching the right intent (the intent the local
   matcher sent, given the session's routine state);
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The full routine is longer than one response, so it is still playing after these; "no" answers the
 # safety check (no warning signs today).
 ROUTINE_START = ("start the full routine", "no")
+WORRIED = "worried_about_someone"
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def measure(items: list[Item], kind: str, say: Say) -> tuple[int, list[tuple[Ite
     for item in items:
         reply, _ = say(item.text, session)
         if kind == "questions":
-            good = reply.topic in item.expected and not reply.urgent
+            # Worry that someone else is suicidal gets the crisis answer for a helper, marked urgent (no
+            # routine this session) with that topic: the right answer, not an alarm in place of one.
+            good = reply.topic in item.expected and (not reply.urgent or reply.topic == WORRIED)
         elif kind == "offtopic":
             good = reply.topic is None and not reply.urgent
         else:

@@ -28,6 +28,7 @@ from skill.understanding.screen import Finding, check
 from skill.understanding.semantic import semantic_index
 
 RED_FLAGS = "red_flags"
+WORRIED_ABOUT_SOMEONE = "worried_about_someone"  # how to help a person who may be suicidal
 URGENT_KEY = "urgent"  # set on the urgent response only, to the red flag's category
 # Topics whose answer tells a person how to massage, stretch or use something: never the answer to
 # words that may describe a warning sign (the warning signs are, instead).
@@ -213,7 +214,7 @@ class Coach:
             return self.fallback()
         finding = check(text, self.content.locale)
         if finding.urgent:
-            return self.urgent(finding.category)
+            return self.urgent(finding.category, someone_else=finding.someone_else)
         if self.session.get("offer") == "safety_check":
             # Anything but a clear yes or no to the safety question is asked again, never guessed.
             return self._ask_safety_again()
@@ -246,7 +247,7 @@ class Coach:
         Words the screen set aside as negated or past go on as an ordinary question."""
         finding = check(text or "", self.content.locale)
         if finding.urgent:
-            return self.urgent(finding.category)
+            return self.urgent(finding.category, someone_else=finding.someone_else)
         if finding.informational or (text and category in finding.suppressed):
             return self.question(text)
         return self.urgent(category) if category or not text else self.question(text)
@@ -255,7 +256,7 @@ class Coach:
         """A question Alexa resolved to a topic: the words are screened first, like every question."""
         finding = check(text or "", self.content.locale)
         if finding.urgent:
-            return self.urgent(finding.category)
+            return self.urgent(finding.category, someone_else=finding.someone_else)
         if finding.informational or topic_id not in self.content.topics:
             return self.question(text)
         if text and (topic_id in HOW_TO_TOPICS or finding.caution):
@@ -266,10 +267,14 @@ class Coach:
             return self._ask_safety_again()
         return self.topic(topic_id)
 
-    def urgent(self, category: str | None = None) -> Turn:
+    def urgent(self, category: str | None = None, someone_else: bool = False) -> Turn:
         """A red flag: the answer for that situation, once, clearly; any routine is set aside and no
-        routine starts again in this session. Crisis statements get the crisis line, calmly."""
-        key = f"urgent_{category}"
+        routine starts again in this session. Crisis statements get the crisis line, calmly; about
+        someone else ("my friend says she wants to die"), how to help them, and "more" goes on with
+        the signs to take seriously (the worried-about-someone topic)."""
+        key = f"urgent_{category}_someone" if someone_else else f"urgent_{category}"
+        if key not in self.content.prompts:
+            key, someone_else = f"urgent_{category}", False
         if key not in self.content.prompts:
             category, key = category or "general", "urgent_general"
         state, _ = self._settle()
@@ -279,7 +284,8 @@ class Coach:
         reprompt = Plan.of(self.p("crisis_reprompt" if category == "crisis" else "urgent_reprompt"),
                            rate=max(self.rate, URGENT_RATE))
         card = Card(self.p("urgent_card_title"), self.content.fill(template, card=True))
-        return self._turn(speech, reprompt, card=card, profile=profile, last_topic=RED_FLAGS, offer=None,
+        last_topic = WORRIED_ABOUT_SOMEONE if someone_else else RED_FLAGS
+        return self._turn(speech, reprompt, card=card, profile=profile, last_topic=last_topic, offer=None,
                           routine=None, pending_routine=None, routine_blocked=True, blocked_for=category,
                           **{URGENT_KEY: category})
 
@@ -442,6 +448,8 @@ class Coach:
         return self._turn(speech, self.say(self.p("choose_routine_reprompt")), offer="choose_routine")
 
     def start_routine(self, routine_id: str | None, *, unknown: bool = False) -> Turn:
+        if self.session.get("routine_blocked"):
+            return self._blocked()  # not a menu of routines that would then be refused
         if routine_id is None:
             turn = self.choose_routine()
             if unknown:

@@ -227,12 +227,12 @@ class LongFormCoach(Coach):
             return self.resume()
         return super().yes()
 
-    def urgent(self, category: str | None = None) -> Turn:
+    def urgent(self, category: str | None = None, someone_else: bool = False) -> Turn:
         """A red flag while a track plays: the playback stops (its place kept) before the urgent answer."""
         live = self._in_player()
         if live is not None:
             self.profile = self._placed(*live)
-        turn = super().urgent(category)
+        turn = super().urgent(category, someone_else)
         return replace(turn, audio=Stop()) if live is not None else turn
 
     def _mid_routine_offer(self) -> str | None:

@@ -49,7 +49,7 @@ _INNER_NEGATION = re.compile(
     r"stopping|go away|going away|respond|responding|wake|waking|make sense|making sense|able|right|properly|straight|"
     r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same|one of|any of))")
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
-                        "informs", "general", "personal"})
+                        "informs", "general", "personal", "others", "selves"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
                        "recent_time", "contrast", "double_negation", "question_frames", "experience", "hypothetical",
                        "second_opinion_words", "negation_window", "numbers", "rules"})
@@ -73,6 +73,7 @@ class Finding:
     informs: tuple[str, ...] = ()  # topics that may answer a general question about the category
     caution: bool = False  # clear, but it reads enough like a warning sign to withhold how-to answers
     signs: bool = False  # clear, but the words name a symptom or circumstance beyond plain pain
+    someone_else: bool = False  # urgent, about another person ("my friend says she wants to die")
 
     @property
     def urgent(self) -> bool:
@@ -155,6 +156,10 @@ class Rule:
     # warning signs); without them the question is urgent.
     general: re.Pattern[str] | None = None
     personal: re.Pattern[str] | None = None  # words that make such a question the speaker's own ("me")
+    # For a sign a person may report about someone else (crisis): the subjects before the match that make
+    # it another person's ("my mum", "she") or the speaker's own ("i"); the nearer one decides.
+    others: re.Pattern[str] | None = None
+    selves: re.Pattern[str] | None = None
 
 
 @dataclass
@@ -163,6 +168,7 @@ class _Seen:
 
     live: bool = False
     set_aside: bool = False
+    at: int = 0  # where the live match starts
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,7 @@ class Screen:
             if seen.live:
                 if rule.informational and self._is_question_about(text) and self._general(rule, text):
                     return Finding(INFORMATIONAL, rule.id, tuple(suppressed), rule.informs)
-                return Finding(URGENT, rule.id, tuple(suppressed))
+                return Finding(URGENT, rule.id, tuple(suppressed), someone_else=self._about_others(rule, text, seen.at))
             if seen.set_aside:
                 suppressed.append(rule.id)
         if self.likelihood is not None and self.asks_second_opinion(text, suppressed):
@@ -241,6 +247,7 @@ class Screen:
                     self._scan(rule, group.pattern, text, seen_group)
             if all(g.live for g in groups):
                 seen.live = True
+                seen.at = min((g.at for g, group in zip(groups, combo, strict=True) if not group.context), default=0)
                 return seen
             if all(g.live or g.set_aside for g in groups):
                 seen.set_aside = True
@@ -251,7 +258,7 @@ class Screen:
             if self._set_aside(rule, text, found.start(), found.end()):
                 seen.set_aside = True
             else:
-                seen.live = True
+                seen.live, seen.at = True, found.start()
                 return
 
     def _set_aside(self, rule: Rule, text: str, start: int, end: int) -> bool:
@@ -297,6 +304,17 @@ class Screen:
                 after = text[parts[index + 1][0]:parts[index + 1][1]] if index + 1 < len(parts) else ""
                 return bool(_BACK_REFERENCE.match(after) and self.language.remote_time.search(after))
         return False
+
+    @staticmethod
+    def _about_others(rule: Rule, text: str, at: int) -> bool:
+        """Whether the nearest subject before the sign at ``at`` is someone else's ("my friend says
+        she wants to die") rather than the speaker's ("i want to die", "my mum doesn't know i ...")."""
+        if rule.others is None or rule.selves is None:
+            return False
+        before = text[:at]
+        other = max((m.end() for m in rule.others.finditer(before)), default=-1)
+        own = max((m.end() for m in rule.selves.finditer(before)), default=-1)
+        return other > own
 
     @staticmethod
     def _general(rule: Rule, text: str) -> bool:
@@ -400,8 +418,12 @@ def _parse_rule(raw: object, index: int, macros: dict[str, str]) -> Rule:
         raise SafetyDataError(f"{where}: informs must list topic ids")
     general = _alternation(f"{where} general", raw["general"], macros) if "general" in raw else None
     personal = _alternation(f"{where} personal", raw["personal"], macros) if "personal" in raw else None
+    if ("others" in raw) != ("selves" in raw):
+        raise SafetyDataError(f"{where}: 'others' and 'selves' go together")
+    others = _alternation(f"{where} others", raw["others"], macros) if "others" in raw else None
+    selves = _alternation(f"{where} selves", raw["selves"], macros) if "selves" in raw else None
     return Rule(rule_id, patterns, tuple(combos), unless, informs=tuple(informs), general=general,
-                personal=personal, **flags)
+                personal=personal, others=others, selves=selves, **flags)
 
 
 def _phrases(data: dict[str, Any], key: str, path: Path) -> list[str]:

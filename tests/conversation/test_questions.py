@@ -119,6 +119,25 @@ def test_crisis_gets_the_crisis_line_calmly_and_never_the_headache_list(talk):
     assert "headache" not in exchange.transcript.lower()
 
 
+def test_worry_about_someone_else_in_crisis_gets_how_to_help_them(talk):
+    """The crisis line and the emergency number still, but words for the helper, not "you're not alone";
+    "more" goes on with the signs to take seriously."""
+    talk.launch()
+    exchange = talk.say("my brother keeps saying he wants to end it all what should i do")
+    assert talk.attributes["urgent"] == "crisis"
+    assert "nine eight eight" in exchange.transcript and "nine one one" in exchange.transcript
+    assert "stay with them" in exchange.transcript.lower() and "not alone" not in exchange.transcript
+    more = talk.say("tell me more")
+    assert "belongings" in more.transcript and "urgent" not in talk.attributes
+
+
+def test_own_crisis_told_to_someone_is_still_the_speakers_own(talk):
+    talk.launch()
+    exchange = talk.say("i told my sister i want to die")
+    assert talk.attributes["urgent"] == "crisis"
+    assert "not alone" in exchange.transcript
+
+
 def test_an_informational_question_gets_information_not_an_alarm(talk):
     talk.launch()
     exchange = talk.say("what are the signs of a stroke")

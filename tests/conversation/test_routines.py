@@ -412,6 +412,8 @@ def test_after_a_crisis_answer_a_routine_request_hears_the_crisis_line_not_get_c
     assert talk.routine is None and "won't start a massage" in blocked.transcript
     assert "nine eight eight" in blocked.transcript and "get checked" not in blocked.transcript
     assert "urgent" not in talk.attributes  # only the urgent answer itself carries the key
+    menu = talk.say("start a routine")  # no routine named: refused at once, not a menu first
+    assert "won't start a massage" in menu.transcript and talk.attributes.get("offer") != "choose_routine"
 
 
 def test_after_a_symptom_answer_a_routine_request_still_says_get_checked(make_conversation):

@@ -40,9 +40,11 @@ def test_urgent_answer_says_the_number_first_and_last_and_fits_fifteen_seconds(l
 @pytest.mark.parametrize("locale", available_locales())
 def test_crisis_answer_gives_the_crisis_line_and_the_emergency_number(locale: str) -> None:
     content = load(locale)
-    text = content.prompt("urgent_crisis")
-    assert CRISIS_LINES[locale] in text and content.settings["emergency_number"] in text
-    assert "headache" not in text.lower() and "massage" not in text.lower()
+    for key in ("urgent_crisis", "urgent_crisis_someone"):  # the speaker's own, and someone else's
+        text = content.prompt(key)
+        assert CRISIS_LINES[locale] in text and content.settings["emergency_number"] in text
+        assert "headache" not in text.lower() and "massage" not in text.lower()
+        assert estimate_seconds(Plan.of(text, rate=URGENT_RATE)) < LIMIT_SECONDS, text
     assert CRISIS_LINES[locale] in content.prompt("crisis_reprompt")
 
 
