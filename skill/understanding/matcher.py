@@ -52,11 +52,24 @@ _WH = frozenset({"what", "what's", "whats", "how", "how's", "why", "when", "wher
 _ASKS = re.compile(r"\b(?:" + "|".join(sorted(_WH)) + r"|whether|if|explain|tell me|"
                    r"(?:is|are|was|can|could|should|do|does|did|will|would|am|may|might) "
                    r"(?:i|it|that|this|there|they|my|you|we|he|she|these|those))\b")
+# Words that may sit between a command and its reason ("pick up the pace a little i'm getting cold").
+_SOFTENERS = (("a", "little"), ("a", "bit"), ("a", "tad"), ("please",), ("now",), ("then",), ("for", "me"))
 _HALTS = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})  # a one-word command + reason
 _NOT_WITH_REASON = EXACT_ONLY | {"AMAZON.HelpIntent", "MoreIntent"}  # these are questions when a reason follows
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
+
+
+def _after_softeners(words: list[str]) -> list[str]:
+    """The words after any softeners that open them (see :data:`_SOFTENERS`)."""
+    changed = True
+    while changed:
+        changed = False
+        for softener in _SOFTENERS:
+            if tuple(words[: len(softener)]) == softener:
+                words, changed = words[len(softener):], True
+    return words
 
 
 @dataclass(frozen=True)
@@ -200,12 +213,12 @@ class Matcher:
     def _reason_split(self, said: list[str]) -> Match | None:
         """:meth:`_with_reason` for one wording, its words as said: longer commands are tried first."""
         for size in range(len(said) - 2, 0, -1):
-            ends = [(said[:size], said[size:])]
+            ends = [(said[:size], _after_softeners(said[size:]))]  # the command first, then its reason
             if size > 1 and said[-size] not in _WH:
                 ends.append((said[-size:], said[:-size]))
             for command, reason in ends:
                 intent = self.exact.get(" ".join(command))
-                if intent is None or intent == QUESTION_INTENT or intent in _NOT_WITH_REASON:
+                if intent is None or intent == QUESTION_INTENT or intent in _NOT_WITH_REASON or len(reason) < 2:
                     continue
                 if (size > 1 or intent in _HALTS) and reason[0] in _REASON_OPENERS \
                         and not _ASKS.search(" ".join(reason)):

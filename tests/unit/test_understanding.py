@@ -103,6 +103,7 @@ def test_questions_are_not_taken_for_commands_even_mid_routine(text):
     ("sorry my cat walked over the keyboard can you say that again", "AMAZON.RepeatIntent"),
     ("wait the kettle is boiling", "AMAZON.PauseIntent"),
     ("stop it my neck is tired", "AMAZON.StopIntent"),
+    ("pick up the pace a little my tea is going cold", "FasterIntent"),  # a softener between command and reason
 ])
 def test_a_command_with_its_reason_is_the_command_while_a_routine_plays(text, intent):
     """The command is one of the model's phrasings at one end; the other end is a reason, not a question."""
