@@ -1,5 +1,5 @@
-"""Render every urgent answer, the crisis answer and the safety check the way ``say --wav`` does, and
-measure them: urgent answers must last under 15 s of speech in every locale.
+"""Render every urgent answer, both crisis answers (the speaker's own, someone else's) and the safety
+check the way ``say --wav`` does, and measure them: urgent answers must last under 15 s in every locale.
 
 Each answer is produced by the skill itself (the words a red-flag phrasing of that category gets, in
 a fresh session), rendered by the local pyttsx3/espeak-ng speaker to WAV, and timed from the file.
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         for locale in args.locale or available_locales():
             samples = read_locale_data(locale, "intents")["red_flag_samples"]
             turns = {category: texts[0] for category, texts in samples.items()}
+            turns["crisis_someone"] = "my friend says she wants to die what do i do"  # the helper's crisis answer
             turns["safety_check"] = "start the quick routine"
             for name, text in turns.items():
                 talk = Conversation(send, locale=locale)
