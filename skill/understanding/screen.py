@@ -50,7 +50,7 @@ _INNER_NEGATION = re.compile(
     r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same|one of|any of))")
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
                         "informs", "general", "personal", "others", "selves"})
-_TOP_KEYS = frozenset({"note", "macros", "fillers", "negators", "not_negation", "clause_breaks", "remote_time",
+_TOP_KEYS = frozenset({"note", "macros", "fillers", "respell", "negators", "not_negation", "clause_breaks", "remote_time",
                        "recent_time", "contrast", "double_negation", "question_frames", "experience", "hypothetical",
                        "second_opinion_words", "negation_window", "numbers", "rules"})
 
@@ -96,6 +96,7 @@ class Language:
     """The language-level parts of the screen: how to clean words and read negation and time."""
 
     fillers: re.Pattern[str]
+    respell: dict[str, str]  # phrases spelt out before fillers go: "the er" is the emergency room, not "er..."
     numbers: dict[str, int]
     tens: dict[str, int]
     negators: re.Pattern[str]
@@ -117,6 +118,8 @@ class Language:
         norm = _POSSESSIVE_S.sub(lambda m: m.group(0) if m.group(1) in _KEEP_S else f"{m.group(1)} s",
                                  normalise_text(text))
         norm = norm.replace("'", "")
+        for phrase, spelt in self.respell.items():
+            norm = re.sub(rf"\b{re.escape(phrase)}\b", spelt, norm)
         norm = self.fillers.sub(" ", norm)
         out: list[str] = []
         for word in norm.split():
@@ -433,6 +436,14 @@ def _phrases(data: dict[str, Any], key: str, path: Path) -> list[str]:
     return value
 
 
+def _respell(data: dict[str, Any], path: Path) -> dict[str, str]:
+    value = data.get("respell", {})
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k and isinstance(v, str) and v
+                                              for k, v in value.items()):
+        raise SafetyDataError(f"{path}: 'respell' must map phrases to phrases")
+    return value
+
+
 def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Language:
     numbers = data.get("numbers")
     if not isinstance(numbers, dict) or not isinstance(numbers.get("units"), dict) \
@@ -443,6 +454,7 @@ def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Langu
         raise SafetyDataError(f"{path}: negation_window must be an integer from 1 to 8")
     return Language(
         fillers=_words_pattern(_phrases(data, "fillers", path)),
+        respell=_respell(data, path),
         numbers={k: int(v) for k, v in numbers["units"].items()},
         tens={k: int(v) for k, v in numbers["tens"].items()},
         negators=_words_pattern(_phrases(data, "negators", path)),

@@ -170,6 +170,8 @@ RED_FLAGS = [
 ]
 
 EXPECTED = [
+    ("i reckon i need to go to the er tonight", "emergency"),  # "er" here is no filler
+    ("out of nowhere my head hurts like never before", "sudden_onset"),
     ("i can't stand up without my head pounding since the spinal tap", "positional_strain"),
     ("please ring the paramedics", "emergency"),
     ("my fingers keep going fizzy when i press on my neck", "neuro_deficit"),
