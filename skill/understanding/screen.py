@@ -50,9 +50,9 @@ _INNER_NEGATION = re.compile(
     r"feel|see|speak|talk|find|get|lift|hold|grip|use|remember|stay|keep|fade|sure|like|the same|one of|any of))")
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
                         "informs", "general", "personal", "others", "selves"})
-_TOP_KEYS = frozenset({"note", "macros", "fillers", "respell", "negators", "not_negation", "clause_breaks", "remote_time",
-                       "recent_time", "contrast", "double_negation", "question_frames", "experience", "hypothetical",
-                       "second_opinion_words", "negation_window", "numbers", "rules"})
+_TOP_KEYS = frozenset({"note", "macros", "fillers", "respell", "negators", "not_negation", "clause_breaks",
+                       "remote_time", "recent_time", "contrast", "double_negation", "question_frames", "experience",
+                       "hypothetical", "second_opinion_words", "negation_window", "numbers", "rules"})
 
 URGENT, INFORMATIONAL, CLEAR = "urgent", "informational", "clear"
 GENERAL = "general"  # an urgent finding no rule names: the general urgent answer
