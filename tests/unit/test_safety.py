@@ -444,6 +444,7 @@ def test_rules_can_opt_out_of_negation_and_questions(tmp_path: Path) -> None:
         ([{"id": "broken_rule", "patterns": [r"\bok\b", r"(unclosed"]}], "broken_rule"),
         ([{"id": "empty_match", "patterns": [r"\bfine\b", r"x*"]}], "empty_match"),
         ([{"id": "bad_group", "combos": [[[r"\bfever\b"], [r"[z-a]"]]]}], "bad_group"),
+        ([{"id": "empty_unless", "patterns": ["a"], "unless": [r"\bfine\b", r"y*"]}], "empty_unless.*y\\*"),
         ([{"id": "one_group", "combos": [[[r"\bfever\b"]]]}], "one_group"),
         ([{"id": "typo_key", "pattern": [r"\bfever\b"]}], "typo_key"),
         ([{"id": "no_patterns"}], "no_patterns"),
