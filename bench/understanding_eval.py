@@ -41,13 +41,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from skill.coach import WORRIED_ABOUT_SOMEONE
 from skill.tools.understanding_data import ROUNDS, Item, load_rounds
 
 ROOT = Path(__file__).resolve().parents[1]
 # The full routine is longer than one response, so it is still playing after these; "no" answers the
 # safety check (no warning signs today).
 ROUTINE_START = ("start the full routine", "no")
-WORRIED = "worried_about_someone"
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def measure(items: list[Item], kind: str, say: Say) -> tuple[int, list[tuple[Ite
         if kind == "questions":
             # Worry that someone else is suicidal gets the crisis answer for a helper, marked urgent (no
             # routine this session) with that topic: the right answer, not an alarm in place of one.
-            good = reply.topic in item.expected and (not reply.urgent or reply.topic == WORRIED)
+            good = reply.topic in item.expected and (not reply.urgent or reply.topic == WORRIED_ABOUT_SOMEONE)
         elif kind == "offtopic":
             good = reply.topic is None and not reply.urgent
         else:
