@@ -96,7 +96,7 @@ class Language:
     """The language-level parts of the screen: how to clean words and read negation and time."""
 
     fillers: re.Pattern[str]
-    respell: dict[str, str]  # phrases spelt out before fillers go: "the er" is the emergency room, not "er..."
+    respell: tuple[tuple[re.Pattern[str], str], ...]  # spelt out before fillers go: "the er" is no "er..."
     numbers: dict[str, int]
     tens: dict[str, int]
     negators: re.Pattern[str]
@@ -118,8 +118,8 @@ class Language:
         norm = _POSSESSIVE_S.sub(lambda m: m.group(0) if m.group(1) in _KEEP_S else f"{m.group(1)} s",
                                  normalise_text(text))
         norm = norm.replace("'", "")
-        for phrase, spelt in self.respell.items():
-            norm = re.sub(rf"\b{re.escape(phrase)}\b", spelt, norm)
+        for phrase, spelt in self.respell:
+            norm = phrase.sub(spelt, norm)
         norm = self.fillers.sub(" ", norm)
         out: list[str] = []
         for word in norm.split():
@@ -445,12 +445,12 @@ def _phrases(data: dict[str, Any], key: str, path: Path) -> list[str]:
     return value
 
 
-def _respell(data: dict[str, Any], path: Path) -> dict[str, str]:
+def _respell(data: dict[str, Any], path: Path) -> tuple[tuple[re.Pattern[str], str], ...]:
     value = data.get("respell", {})
     if not isinstance(value, dict) or not all(isinstance(k, str) and k and isinstance(v, str) and v
                                               for k, v in value.items()):
         raise SafetyDataError(f"{path}: 'respell' must map phrases to phrases")
-    return value
+    return tuple((re.compile(rf"\b{re.escape(phrase)}\b"), spelt) for phrase, spelt in value.items())
 
 
 def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Language:
