@@ -3,6 +3,7 @@ the WordPiece tokenizer, the hybrid ranker (when the embedding model is built) a
 
 from __future__ import annotations
 
+import copy
 import re
 
 import pytest
@@ -12,7 +13,7 @@ from skill.content import available_locales, load
 from skill.content.overlay import read_locale_data
 from skill.understanding import ranker as ranker_module
 from skill.understanding.classifier import QUESTION, IntentClassifier, Scored
-from skill.understanding.embedding import WordPiece, encoder
+from skill.understanding.embedding import WORD_EMBEDDINGS, WordPiece, encoder
 from skill.understanding.matcher import QUESTION_INTENT, matcher_for
 from skill.understanding.scope import load_scope
 
@@ -187,6 +188,17 @@ def test_hybrid_ranker_reaches_a_topic_in_new_words_and_refuses_the_outside():
     best = ranker.best("would an implanted stimulator be worth it for me")
     assert best is not None and best.topic == "advanced_procedures"
     assert ranker.best("remind me to water the plants") is None
+
+
+@pytest.mark.skipif(encoder() is None, reason="embedding model not built (python -m skill.tools.embeddings)")
+def test_the_word_table_stays_half_precision_and_gives_the_same_vectors_as_a_full_one():
+    model = encoder()
+    np = model.np
+    assert model.w[WORD_EMBEDDINGS].dtype == np.float16  # 47 MB and a slower cold start as float32
+    full = copy.copy(model)
+    full.w = {**model.w, WORD_EMBEDDINGS: model.w[WORD_EMBEDDINGS].astype(np.float32)}
+    for text in ("is heat or ice better", "what about a stimulator implant"):
+        assert np.array_equal(model._embed(text), full._embed(text))
 
 
 def test_every_custom_intent_and_builtin_table_has_thirty_unique_spoken_phrasings():
