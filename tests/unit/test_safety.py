@@ -170,6 +170,8 @@ RED_FLAGS = [
 ]
 
 EXPECTED = [
+    ("my wife keeps talking about not wanting to be here anymore", "crisis"),
+    ("my head hurts when i lift anything heavy", "positional_strain"),
     ("i reckon i need to go to the er tonight", "emergency"),  # "er" here is no filler
     ("out of nowhere my head hurts like never before", "sudden_onset"),
     ("i can't stand up without my head pounding since the spinal tap", "positional_strain"),
@@ -272,6 +274,7 @@ NORMAL = [
 
 
 NOT_URGENT = [
+    "my knee hurts when i lift heavy boxes",  # a strain pain that is not the head's
     "i cant sleep without a pillow under my neck",
     "i can't go a day without my usual neck ache",
     "i'm confused about which stretch comes next",
@@ -308,6 +311,7 @@ NOT_URGENT = [
 ]
 
 INFORMATIONAL = [
+    ("i read that neck cracking can cause a stroke is that true", "neuro_deficit"),
     ("explain what a stroke is", "neuro_deficit"),
     ("how would i spot concussion in my players", "head_injury"),
     ("how would i know if i was having a stroke while on my own", "neuro_deficit"),
