@@ -56,6 +56,18 @@ _ASKS = re.compile(r"\b(?:" + "|".join(sorted(_WH)) + r"|whether|if|explain|tell
 _SOFTENERS = (("a", "little"), ("a", "bit"), ("a", "tad"), ("please",), ("now",), ("then",), ("for", "me"))
 _HALTS = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})  # a one-word command + reason
 _NOT_WITH_REASON = EXACT_ONLY | {"AMAZON.HelpIntent", "MoreIntent"}  # these are questions when a reason follows
+# A command in other words is split from its reason only where a new clause plainly opens, after a
+# word that can end one: "how long should | i hold each point" is one question, not progress + reason.
+_CLAUSE_OPENERS = frozenset({"i", "i'm", "im", "i've", "i'll", "i'd", "we", "we're", "he", "she", "he's", "she's",
+                             "they", "they're", "someone", "someone's", "somebody", "sorry", "because", "cause",
+                             "cos", "coz", "it's", "that's", "there's"})
+_DANGLING = frozenset({"should", "must", "do", "does", "did", "can", "could", "would", "will", "shall", "is", "are",
+                       "am", "was", "were", "to", "for", "of", "the", "a", "an", "my", "your", "on", "in", "at",
+                       "with", "through", "about", "from", "into", "over", "under", "and", "or", "but", "if",
+                       "that", "when", "where", "how", "what", "why", "which", "who", "i", "you", "we", "much",
+                       "many", "long", "till", "until", "before", "after", "since", "than", "so", "as"})
+# Splits whose command part is no sample, read by the classifier (each costs an embedding, about 10 ms).
+_STATISTICAL_SPLITS = 2
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
@@ -211,18 +223,29 @@ class Matcher:
         return None
 
     def _reason_split(self, said: list[str]) -> Match | None:
-        """:meth:`_with_reason` for one wording, its words as said: longer commands are tried first."""
+        """:meth:`_with_reason` for one wording, its words as said: longer commands are tried first, as
+        one of the model's samples; then, for the first few splits where a reason opens, the command
+        part in other words, as the classifier confidently reads it on its own ("could you go a bit
+        quicker i know these steps already")."""
+        unsampled: list[list[str]] = []
         for size in range(len(said) - 2, 0, -1):
             ends = [(said[:size], _after_softeners(said[size:]))]  # the command first, then its reason
             if size > 1 and said[-size] not in _WH:
                 ends.append((said[-size:], said[:-size]))
             for command, reason in ends:
-                intent = self.exact.get(" ".join(command))
-                if intent is None or intent == QUESTION_INTENT or intent in _NOT_WITH_REASON or len(reason) < 2:
+                if len(reason) < 2 or reason[0] not in _REASON_OPENERS or _ASKS.search(" ".join(reason)):
                     continue
-                if (size > 1 or intent in _HALTS) and reason[0] in _REASON_OPENERS \
-                        and not _ASKS.search(" ".join(reason)):
+                intent = self.exact.get(" ".join(command))
+                if intent is None and size > 1 and reason[0] in _CLAUSE_OPENERS and command[-1] not in _DANGLING:
+                    unsampled.append(command)
+                if intent is None or intent == QUESTION_INTENT or intent in _NOT_WITH_REASON:
+                    continue
+                if size > 1 or intent in _HALTS:
                     return Match(intent, how="reason")
+        for command in unsampled[:_STATISTICAL_SPLITS]:
+            found = self._command(" ".join(command), routine_running=True)
+            if found is not None and found.intent not in _NOT_WITH_REASON:
+                return Match(found.intent, how="reason", confidence=found.confidence)
         return None
 
     def _command(self, norm: str, routine_running: bool, said: str | None = None) -> Match | None:

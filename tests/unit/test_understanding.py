@@ -105,6 +105,9 @@ def test_questions_are_not_taken_for_commands_even_mid_routine(text):
     ("wait the kettle is boiling", "AMAZON.PauseIntent"),
     ("stop it my neck is tired", "AMAZON.StopIntent"),
     ("pick up the pace a little my tea is going cold", "FasterIntent"),  # a softener between command and reason
+    # the command in words that are no sample, read by the classifier, then a new clause
+    ("could you go a bit quicker i know these steps already", "FasterIntent"),
+    ("can we skip this one it's not for me", "AMAZON.NextIntent"),
 ])
 def test_a_command_with_its_reason_is_the_command_while_a_routine_plays(text, intent):
     """The command is one of the model's phrasings at one end; the other end is a reason, not a question."""
@@ -120,6 +123,9 @@ def test_a_command_with_its_reason_is_the_command_while_a_routine_plays(text, in
     "the pain just won't stop",  # one word at the end
     "next the phone is ringing",  # one word that does not halt
     "help my scalp feels tight today",  # help with a reason is a question
+    "how long should i hold each point",  # "how long should" ends on a word that needs more
+    "how long till i feel normal again",
+    "do i hold it for a minute or longer",  # "it" continues a question; it opens no new clause
 ])
 def test_words_around_a_command_that_ask_or_do_not_read_as_a_reason_are_not_taken_for_it(text):
     assert matcher_for("en-US").match(text, routine_running=True).how != "reason"
