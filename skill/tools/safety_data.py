@@ -16,7 +16,8 @@ FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.jso
          ("tune7.jsonl", "tune7_sources.json"), ("tune8.jsonl", "tune8_sources.json"),
          ("tune9.jsonl", "tune9_sources.json"), ("round10.jsonl", "round10_sources.json"),
          ("round11.jsonl", "round11_sources.json"), ("round12.jsonl", "round12_sources.json"),
-         ("round13.jsonl", "round13_sources.json"), ("round14.jsonl", "round14_sources.json"))
+         ("round13.jsonl", "round13_sources.json"), ("round14.jsonl", "round14_sources.json"),
+         ("round15.jsonl", "round15_sources.json"))
 
 
 @dataclass(frozen=True)

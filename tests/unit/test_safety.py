@@ -171,6 +171,11 @@ RED_FLAGS = [
 
 EXPECTED = [
     ("my wife keeps talking about not wanting to be here anymore", "crisis"),
+    ("the only thing keeping me going is my dog", "crisis"),
+    ("high temperature and real neck stiffness since this morning", "fever"),
+    ("it's not my usual headache at all", "pattern_change"),  # the negator opens the sign: not negating it
+    ("on warfarin and i headbutted the car window", "blood_thinners"),
+    ("the pain hit like someone smacked me with a hammer", "sudden_onset"),
     ("my head hurts when i lift anything heavy", "positional_strain"),
     ("i reckon i need to go to the er tonight", "emergency"),  # "er" here is no filler
     ("out of nowhere my head hurts like never before", "sudden_onset"),
@@ -275,6 +280,7 @@ NORMAL = [
 
 NOT_URGENT = [
     "my knee hurts when i lift heavy boxes",  # a strain pain that is not the head's
+    "we blacked out the nursery windows so the baby sleeps",
     "i cant sleep without a pillow under my neck",
     "i can't go a day without my usual neck ache",
     "i'm confused about which stretch comes next",
