@@ -25,8 +25,9 @@ OUTSIDE = ("elsewhere", "other_conditions", "everyday")
 
 
 def _phrases(phrases: list[str]) -> re.Pattern[str]:
+    """Whole words, or their possessive ("how do i massage my horse's neck" names a horse)."""
     alternatives = "|".join(re.escape(normalise(p)) for p in sorted(phrases, key=len, reverse=True))
-    return re.compile(rf"(?:^| )(?:{alternatives})(?= |$)")
+    return re.compile(rf"(?:^| )(?:{alternatives})(?:'s)?(?= |$)")
 
 
 _NOTHING = re.compile(r"(?!)")

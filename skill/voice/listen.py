@@ -55,6 +55,7 @@ PRONUNCIATIONS = {
     "brufen": "B R UW F AH N",
     "carbamazepine": "K AA R B AH M AE Z AH P IY N",
     "chiro": "K AY R OW",
+    "clenching": "K L EH N CH IH NG",
     "clopidogrel": "K L OW P IH D OW G R EH L",
     "codeine": "K OW D IY N",
     "crocin": "K R OW S IH N",
