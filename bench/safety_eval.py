@@ -11,7 +11,11 @@ An urgent phrasing counts as caught when the response is marked ``sessionAttribu
 ordinary one is a false alarm when it is. A missed urgent phrasing answered with a how-to topic (massage
 instructions) is counted on its own: the goal for that is zero.
 
+A round scored fresh, before it joins the data (and so the second opinion's training), is measured on
+its own with ``--round FILE`` (its sources file is FILE's name with ``_sources.json``).
+
 Usage: python -m bench.safety_eval [--split tune|test|all] [--misses] [--paths in-process simulate]
+       [--round eval/safety/roundNN.jsonl]
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.coach import HOW_TO_TOPICS as HOW_TO
-from skill.tools.safety_data import Item, load_items
+from skill.tools.safety_data import DATA, FILES, Item, load_items
 
 
 @dataclass(frozen=True)
@@ -119,10 +123,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all")
     parser.add_argument("--paths", nargs="*", choices=sorted(PATHS), default=sorted(PATHS))
     parser.add_argument("--misses", action="store_true", help="list what was missed (only for the tune split)")
+    parser.add_argument("--round", type=Path, help="score this round's file alone, fresh")
     args = parser.parse_args(argv)
     chosen = ("tune", "test") if args.split == "all" else (args.split,)
+    files = FILES if args.round is None else \
+        ((args.round.name, args.round.with_name(args.round.stem + "_sources.json").name),)
     by_split: dict[str, list[Item]] = defaultdict(list)
-    for item in load_items():
+    for item in load_items(DATA if args.round is None else args.round.resolve().parent, files):
         by_split[item.split].append(item)
     with tempfile.TemporaryDirectory() as tmp:
         for path_name in args.paths:

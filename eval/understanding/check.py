@@ -42,7 +42,8 @@ INTENTS = (
 ).split()
 
 SPLITS = ("tune", "test")
-ROUNDS = ("", "2", "3", "4", "5", "6", "7", "8")  # file-name suffixes; a round whose sources file is absent is skipped
+# File-name suffixes; a round whose sources file is absent is skipped.
+ROUNDS = ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")
 MIN_PER_TOPIC = 12
 MIN_PER_INTENT = 15
 MIN_QUESTIONS = 600

@@ -17,7 +17,8 @@ FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.jso
          ("tune9.jsonl", "tune9_sources.json"), ("round10.jsonl", "round10_sources.json"),
          ("round11.jsonl", "round11_sources.json"), ("round12.jsonl", "round12_sources.json"),
          ("round13.jsonl", "round13_sources.json"), ("round14.jsonl", "round14_sources.json"),
-         ("round15.jsonl", "round15_sources.json"), ("round16.jsonl", "round16_sources.json"))
+         ("round15.jsonl", "round15_sources.json"), ("round16.jsonl", "round16_sources.json"),
+         ("round17.jsonl", "round17_sources.json"))
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,12 @@ class Item:
     split: str
 
 
-def load_items(data: Path = DATA) -> list[Item]:
-    """Every phrasing, with its source's split; a source listed in two splits is an error."""
+def load_items(data: Path = DATA, files: tuple[tuple[str, str], ...] = FILES) -> list[Item]:
+    """Every phrasing of ``files`` (all the tuning and test data by default), with its source's split;
+    a source listed in two splits is an error."""
     splits: dict[str, str] = {}
     rows: list[dict[str, str]] = []
-    for data_name, sources_name in FILES:
+    for data_name, sources_name in files:
         for source in json.loads((data / sources_name).read_text(encoding="utf-8")):
             if splits.setdefault(source["id"], source["split"]) != source["split"]:
                 raise ValueError(f"source {source['id']!r} is in two splits")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.tools.safety_data import load_items
+from skill.tools.safety_data import DATA, FILES, load_items
 from skill.tools.understanding_data import KINDS, load_rounds
 
 
@@ -19,6 +19,19 @@ def test_safety_phrasings_each_come_from_one_split() -> None:
     for item in items:
         by_source.setdefault(item.source, set()).add(item.split)
     assert all(len(splits) == 1 for splits in by_source.values())
+
+
+def test_a_fresh_safety_round_loads_alone_and_shares_no_source_with_the_data() -> None:
+    """A round scored fresh (``bench.safety_eval --round``) is its own file pair, not yet in FILES."""
+    fresh = sorted({p.name for p in DATA.glob("round*.jsonl")} - {name for name, _ in FILES})
+    if not fresh:
+        pytest.skip("no round waiting to join the data")
+    known = {item.source for item in load_items()}
+    for name in fresh:
+        items = load_items(DATA, ((name, name.replace(".jsonl", "_sources.json")),))
+        assert {item.split for item in items} == {"tune", "test"}
+        assert {item.urgent for item in items} == {True, False}
+        assert not known & {item.source for item in items}, name
 
 
 def test_understanding_rounds_load_with_both_splits_in_every_kind() -> None:

@@ -170,6 +170,8 @@ RED_FLAGS = [
 ]
 
 EXPECTED = [
+    ("my headaches have been progressively getting worse for weeks", "pattern_change"),
+    ("the ache is worse every single day now", "pattern_change"),
     ("my wife keeps talking about not wanting to be here anymore", "crisis"),
     ("the only thing keeping me going is my dog", "crisis"),
     ("high temperature and real neck stiffness since this morning", "fever"),
@@ -279,6 +281,12 @@ NORMAL = [
 
 
 NOT_URGENT = [
+    "it's been two years since that crash and my neck still gets stiff",  # long past
+    "i banged my head on a shelf in twenty nineteen and massage is fine for me",
+    "knocked my head on the cupboard last month and it's totally fine now, can i massage my neck",
+    "i was knocked out by tiredness and woke up with a sore neck",
+    "this term has been an absolute car crash lately and my shoulders are in knots",
+    "my vision gets blurry from the laptop by the evening, which stretch helps",
     "my knee hurts when i lift heavy boxes",  # a strain pain that is not the head's
     "we blacked out the nursery windows so the baby sleeps",
     "i cant sleep without a pillow under my neck",
@@ -352,6 +360,7 @@ def test_general_questions_are_informational(text: str, category: str) -> None:
     [
         ("no fever and no stiff neck", "fever"),
         ("i hit my head ten years ago", "head_injury"),
+        ("i had a concussion in twenty eighteen", "head_injury"),
         ("i never had a seizure", "seizure"),
     ],
 )
