@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from skill.coach import HOW_TO_TOPICS as HOW_TO
-from skill.tools.safety_data import DATA, FILES, Item, load_items
+from skill.tools.safety_data import DATA, FILES, Item, load_items, round_files
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--round", type=Path, help="score this round's file alone, fresh")
     args = parser.parse_args(argv)
     chosen = ("tune", "test") if args.split == "all" else (args.split,)
-    files = FILES if args.round is None else \
-        ((args.round.name, args.round.with_name(args.round.stem + "_sources.json").name),)
+    files = FILES if args.round is None else (round_files(args.round.name),)
     by_split: dict[str, list[Item]] = defaultdict(list)
     for item in load_items(DATA if args.round is None else args.round.resolve().parent, files):
         by_split[item.split].append(item)

@@ -31,6 +31,11 @@ class Item:
     split: str
 
 
+def round_files(data_name: str) -> tuple[str, str]:
+    """A round's data file with its sources file ("round18.jsonl" -> "round18_sources.json")."""
+    return data_name, data_name.removesuffix(".jsonl") + "_sources.json"
+
+
 def load_items(data: Path = DATA, files: tuple[tuple[str, str], ...] = FILES) -> list[Item]:
     """Every phrasing of ``files`` (all the tuning and test data by default), with its source's split;
     a source listed in two splits is an error."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.tools.safety_data import DATA, FILES, load_items
+from skill.tools.safety_data import DATA, FILES, load_items, round_files
 from skill.tools.understanding_data import KINDS, load_rounds
 
 
@@ -28,7 +28,7 @@ def test_a_fresh_safety_round_loads_alone_and_shares_no_source_with_the_data() -
         pytest.skip("no round waiting to join the data")
     known = {item.source for item in load_items()}
     for name in fresh:
-        items = load_items(DATA, ((name, name.replace(".jsonl", "_sources.json")),))
+        items = load_items(DATA, (round_files(name),))
         assert {item.split for item in items} == {"tune", "test"}
         assert {item.urgent for item in items} == {True, False}
         assert not known & {item.source for item in items}, name
