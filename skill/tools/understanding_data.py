@@ -23,7 +23,7 @@ class Item:
 
 
 # round -> the suffix of its file names (absent rounds add nothing)
-ROUNDS = {"1": "", "2": "2", "3": "3", "4": "4", "5": "5", "6": "6", "7": "7", "8": "8", "9": "9", "10": "10"}
+ROUNDS = {"1": "", **{str(n): str(n) for n in range(2, 12)}}
 KINDS = ("questions", "offtopic", "commands")
 
 
