@@ -18,7 +18,7 @@ FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.jso
          ("round11.jsonl", "round11_sources.json"), ("round12.jsonl", "round12_sources.json"),
          ("round13.jsonl", "round13_sources.json"), ("round14.jsonl", "round14_sources.json"),
          ("round15.jsonl", "round15_sources.json"), ("round16.jsonl", "round16_sources.json"),
-         ("round17.jsonl", "round17_sources.json"))
+         ("round17.jsonl", "round17_sources.json"), ("round18.jsonl", "round18_sources.json"))
 
 
 @dataclass(frozen=True)

@@ -218,6 +218,10 @@ EXPECTED = [
     ("i want to kill myself", "crisis"),
     ("this pain makes me want to die", "crisis"),
     ("i don't want to be here anymore", "crisis"),
+    ("this pain is going to make me end it", "crisis"),
+    ("i'm done with this life", "crisis"),
+    ("pregnant and seeing sparkly lights with this headache", "pregnancy"),
+    ("it came on full blast in under a minute", "sudden_onset"),
     # a crisis statement wins over the headache described with it
     ("this is the worst headache of my life and i want to die", "crisis"),
 ]
@@ -284,6 +288,8 @@ NOT_URGENT = [
     "it's been two years since that crash and my neck still gets stiff",  # long past
     "i banged my head on a shelf in twenty nineteen and massage is fine for me",
     "knocked my head on the cupboard last month and it's totally fine now, can i massage my neck",
+    "hit my head pretty hard about eight months ago and the scan was clear",
+    "temperature's normal and the neck is only stiff from sleeping wrong",
     "i was knocked out by tiredness and woke up with a sore neck",
     "this term has been an absolute car crash lately and my shoulders are in knots",
     "my vision gets blurry from the laptop by the evening, which stretch helps",
