@@ -69,6 +69,11 @@ _DANGLING = frozenset({"should", "must", "do", "does", "did", "can", "could", "w
 # Splits whose command part is no sample, read by the classifier (each costs an embedding, about 10 ms).
 _STATISTICAL_SPLITS = 2
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
+_LOOSE_LITERALS = 2  # words a carrier needs before its closed-list slot may hold a name it does not list
+# Words that make a slot's value a pointer, not a name: "do the next one", "i want that one again".
+_NOT_A_NAME = frozenset({"next", "last", "previous", "other", "same", "first", "second", "third", "this", "that",
+                         "these", "those", "it", "one", "again", "over", "earlier", "following", "current",
+                         "right", "wrong", "one's", "which", "what", "any", "another", "new", "old", "final"})
 _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "use")
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
 
@@ -90,7 +95,7 @@ class Match:
 
     intent: str
     slots: dict[str, str] = field(default_factory=dict)
-    how: str = "sample"  # launch, screen, sample, pattern, statistical or question
+    how: str = "sample"  # launch, screen, sample, pattern, loose, phrases, statistical, reason or question
     confidence: float = 1.0  # the classifier's score for a statistical match
     # Entity resolution, as Alexa fills it in for a custom slot value it knows: slot -> (id, type).
     resolved: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -125,6 +130,8 @@ class Matcher:
             self.type_ids[slot_type["name"]] = ids
         self.exact: dict[str, str] = {}
         self.patterns: list[_Pattern] = []
+        # The same samples with a closed-list slot open to any short name (see :meth:`_loose_match`).
+        self.loose: list[_Pattern] = []
         for intent in language["intents"]:
             slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
             for sample in intent.get("samples", []):
@@ -144,12 +151,24 @@ class Matcher:
         if not _SLOT.search(sample):
             self.exact.setdefault(normalise(sample), intent)
             return
+        self.patterns.append(self._pattern(intent, sample, slot_types, loose=False))
+        closed = {slot_types.get(slot, "") for slot in _SLOT.findall(sample)}
+        loose = self._pattern(intent, sample, slot_types, loose=True)
+        if intent != URGENT_INTENT and closed <= set(self.type_values) - {TOPIC_SLOT_TYPE} and \
+                loose.literal_words >= _LOOSE_LITERALS:
+            self.loose.append(loose)
+
+    def _pattern(self, intent: str, sample: str, slot_types: dict[str, str], loose: bool) -> _Pattern:
+        """``sample`` as a regex: a closed-list slot matches its values, or with ``loose`` any name of
+        up to three words; a free-text slot matches anything."""
         parts, literal = [], 0
         for piece in re.split(r"(\{\w+\})", sample):
             slot = _SLOT.fullmatch(piece)
             if slot:
                 values = self.type_values.get(slot_types.get(slot.group(1), ""), None)
-                if values:
+                if values and loose:
+                    parts.append(rf"\b(?P<{slot.group(1)}>[a-z']+(?: [a-z']+){{0,2}}?)\b")
+                elif values:
                     alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
                     parts.append(f"(?P<{slot.group(1)}>{alternatives})")
                 else:
@@ -158,7 +177,19 @@ class Matcher:
                 words = normalise(piece).split()
                 literal += len(words)
                 parts.append(r"\s*" + r"\s+".join(re.escape(w) for w in words) + r"\s*")
-        self.patterns.append(_Pattern(intent, re.compile("^" + "".join(parts) + "$"), literal, slot_types))
+        return _Pattern(intent, re.compile("^" + "".join(parts) + "$"), literal, slot_types)
+
+    def _loose_match(self, candidates: tuple[str, ...]) -> Match | None:
+        """A sample's carrier around a name its list does not hold ("start the desk routine"): Alexa fills
+        a custom slot with such a value too (entity resolution then finds no match), and the handler says
+        which routines there are. Only carriers of two or more words count, and never around a word that
+        points at a step or an answer ("the next one", "that one")."""
+        for candidate in candidates:
+            for pattern in self.loose:
+                found = pattern.regex.match(candidate)
+                if found and not any(set(value.split()) & _NOT_A_NAME for value in found.groupdict().values()):
+                    return Match(pattern.intent, {k: v.strip() for k, v in found.groupdict().items()}, how="loose")
+        return None
 
     def _strip_fillers(self, text: str) -> str:
         changed = True
@@ -208,7 +239,8 @@ class Matcher:
                         if value in self.type_ids.get(slot_type, {}):
                             resolved[name] = (self.type_ids[slot_type][value], slot_type)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
-        return (self._command(norm, routine_running) or (self._with_reason(norm) if routine_running else None)
+        return (self._loose_match(candidates) or self._command(norm, routine_running)
+                or (self._with_reason(norm) if routine_running else None)
                 or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question"))
 
     def _with_reason(self, norm: str) -> Match | None:

@@ -101,6 +101,21 @@ def test_every_routine_synonym_fills_the_slot():
             assert match.slots.get("routine") == routine.id, synonym
 
 
+@pytest.mark.parametrize("text", ["i want the bedtime routine", "run the desk routine", "start the breathing one"])
+def test_a_routine_name_the_list_lacks_still_reaches_the_routine_intent_unresolved(text):
+    """As Alexa fills a custom slot with a value it does not list: the handler then names the routines."""
+    match = matcher_for("en-US").match(text, routine_running=True)
+    assert (match.intent, match.how, match.resolved) == ("StartRoutineIntent", "loose", {})
+    assert match.slots["routine"] == text.split()[-2]
+
+
+@pytest.mark.parametrize("text", ["do the next one", "the other one", "start therapy routine", "nap routine"])
+def test_a_loose_routine_name_is_never_a_pointer_or_part_of_a_word(text):
+    """'do the next one' is a step, 'start therapy' holds no 'the', and a one-word carrier is too weak."""
+    match = matcher_for("en-US").match(text, routine_running=True)
+    assert match.how != "loose"
+
+
 def test_a_command_behind_a_carrier_phrase_is_scored_with_the_whole_utterance(monkeypatch):
     """The carried words ("tell me more about that") are scored lexically, but their embedding is the
     whole utterance's, the one vector the ranker reuses: one embedding per utterance."""

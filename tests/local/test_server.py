@@ -381,6 +381,13 @@ def test_simulate_refuses_bad_input_clearly(skill: SpySkill, payload: bytes, men
     assert skill.calls == 0
 
 
+def test_simulate_answers_a_routine_it_does_not_have_with_the_ones_it_has(skill: SpySkill) -> None:
+    data = simulate(app_for(skill), "run the desk routine", None)
+    assert (data["intent"], data["slots"]) == ("StartRoutineIntent", {"routine": "desk"})
+    speech = assert_valid_speech(data["response"])
+    assert "I don't know that routine." in speech and "gentle" in speech.lower()
+
+
 def test_simulate_accepts_text_at_the_limit(skill: SpySkill) -> None:
     data = simulate(app_for(skill), "why " * (MAX_TEXT_CHARS // 4), None)
     assert data["intent"] == "AskQuestionIntent"
