@@ -47,7 +47,7 @@ _FILLERS = ("please", "now", "alexa", "okay", "ok", "um", "uh", "erm", "er", "hm
 _REASON_OPENERS = frozenset({"i", "i'm", "i've", "i'll", "i'd", "im", "my", "me", "the", "it's", "its", "it", "that's",
                              "there's", "someone", "someone's", "somebody", "we", "we're", "he", "she", "he's",
                              "she's", "they", "they're", "our", "sorry", "because", "cause", "cos", "coz", "as",
-                             "na", "now", "this", "got", "gotta"})
+                             "na", "now", "this", "got", "gotta", "while", "whilst"})
 _WH = frozenset({"what", "what's", "whats", "how", "how's", "why", "when", "where", "which", "who"})
 _ASKS = re.compile(r"\b(?:" + "|".join(sorted(_WH)) + r"|whether|if|explain|tell me|"
                    r"(?:is|are|was|can|could|should|do|does|did|will|would|am|may|might) "
@@ -60,7 +60,7 @@ _NOT_WITH_REASON = EXACT_ONLY | {"AMAZON.HelpIntent", "MoreIntent"}  # these are
 # word that can end one: "how long should | i hold each point" is one question, not progress + reason.
 _CLAUSE_OPENERS = frozenset({"i", "i'm", "im", "i've", "i'll", "i'd", "we", "we're", "he", "she", "he's", "she's",
                              "they", "they're", "someone", "someone's", "somebody", "sorry", "because", "cause",
-                             "cos", "coz", "it's", "that's", "there's"})
+                             "cos", "coz", "it's", "that's", "there's", "while", "whilst"})
 _DANGLING = frozenset({"should", "must", "do", "does", "did", "can", "could", "would", "will", "shall", "is", "are",
                        "am", "was", "were", "to", "for", "of", "the", "a", "an", "my", "your", "on", "in", "at",
                        "with", "through", "about", "from", "into", "over", "under", "and", "or", "but", "if",
@@ -69,6 +69,30 @@ _DANGLING = frozenset({"should", "must", "do", "does", "did", "can", "could", "w
 # Splits whose command part is no sample, read by the classifier (each costs an embedding, about 10 ms).
 _STATISTICAL_SPLITS = 2
 _LONGEST_SAMPLE = 6  # words: the longest piece looked up when an utterance is read as a run of samples
+# A plain yes or no that opens a longer answer ("yeah i'm happy with that", "no i'm not ready yet") is that
+# answer, as Alexa hears it; the rest must not take it back (a hedge, the other answer, a question or a
+# command of its own): "yes but only a little", "no wait go back" and "i suppose so" are not guessed.
+_ANSWER_OPENERS = {"AMAZON.YesIntent": ("yes", "yeah", "yep", "yup", "yes please", "of course", "sure",
+                                        "definitely", "absolutely"),
+                   "AMAZON.NoIntent": ("no", "nah", "nope", "no thanks", "no thank you", "not now", "not today",
+                                       "not yet")}
+_TAKES_BACK = {"AMAZON.YesIntent": re.compile(r"\b(?:not|no|never|nothing|none|nope|nah|\w+n't|dont|cant|wont)\b"),
+               "AMAZON.NoIntent": re.compile(r"\b(?:yes|yeah|yep|yup|sure)\b")}
+_HEDGES = re.compile(r"\b(?:maybe|perhaps|think|guess|suppose|sort of|kind of|kinda|sorta|but|mostly|probably|"
+                     r"sometimes|except|apart|unless|only|if|though|although|partly|not sure|dunno|unsure|or)\b")
+# How the rest of such an answer opens: a statement by the speaker ("i'm ready", "that's what i want",
+# "let's do that", "my neck's too sore for that"), never a command or a question of its own ("wait go back").
+_ANSWER_CLAUSE = frozenset({"i", "i'm", "im", "i'll", "i'd", "i've", "that", "that's", "thats", "it", "it's", "its",
+                            "let's", "lets", "my", "we", "we're", "sounds", "please", "thanks", "thank", "this",
+                            "all", "absolutely", "definitely", "happy", "ready", "fine", "good", "great"})
+# Commands the rest may be and still agree with the answer ("yes i'm ready", "no i'm done").
+_GOES_WITH = {"AMAZON.YesIntent": frozenset({"AMAZON.YesIntent", "AMAZON.ResumeIntent", "StartRoutineIntent",
+                                             "ThanksIntent", "MoreIntent"}),
+              "AMAZON.NoIntent": frozenset({"AMAZON.NoIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent",
+                                            "ThanksIntent", "AMAZON.PauseIntent"})}
+# A question inside such an answer ("yes my neck clicks is that normal"); "let's do that" asks nothing.
+_INVERTED = re.compile(r"\b(?:is|are|was|can|could|should|will|would|am|may|might) (?:i|it|that|this|there|they|"
+                       r"my|you|we|he|she|these|those)\b|\b(?:do|does|did) (?:i|you|we|they|he|she|my)\b")
 _LOOSE_LITERALS = 2  # words a carrier needs before its closed-list slot may hold a name it does not list
 # Words that make a slot's value a pointer, not a name: "do the next one", "i want that one again".
 _NOT_A_NAME = frozenset({"next", "last", "previous", "other", "same", "first", "second", "third", "this", "that",
@@ -95,7 +119,7 @@ class Match:
 
     intent: str
     slots: dict[str, str] = field(default_factory=dict)
-    how: str = "sample"  # launch, screen, sample, pattern, loose, phrases, statistical, reason or question
+    how: str = "sample"  # launch, screen, sample, pattern, answer, loose, phrases, statistical, reason, question
     confidence: float = 1.0  # the classifier's score for a statistical match
     # Entity resolution, as Alexa fills it in for a custom slot value it knows: slot -> (id, type).
     resolved: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -179,6 +203,25 @@ class Matcher:
                 parts.append(r"\s*" + r"\s+".join(re.escape(w) for w in words) + r"\s*")
         return _Pattern(intent, re.compile("^" + "".join(parts) + "$"), literal, slot_types)
 
+    def _answer(self, candidates: tuple[str, ...]) -> Match | None:
+        """A yes or a no that opens a longer answer (see :data:`_ANSWER_OPENERS`), else ``None``."""
+        for candidate in candidates:
+            if self._phrases(candidate) is not None:
+                return None  # a run of one intent's own phrasings ("yes definitely please") says it already
+            for intent, openers in _ANSWER_OPENERS.items():
+                for opener in sorted(openers, key=len, reverse=True):
+                    rest = candidate.removeprefix(opener + " ").strip()
+                    if rest == candidate or not rest:
+                        continue
+                    said = rest.split()
+                    other = self.exact.get(rest, intent)
+                    carried = next((p.intent for p in self.patterns if p.regex.match(rest)), intent)
+                    if said[0] not in _ANSWER_CLAUSE or _TAKES_BACK[intent].search(rest) or _HEDGES.search(rest) \
+                            or _INVERTED.search(rest) or not {other, carried} <= _GOES_WITH[intent]:
+                        return None
+                    return Match(intent, how="answer")
+        return None
+
     def _loose_match(self, candidates: tuple[str, ...]) -> Match | None:
         """A sample's carrier around a name its list does not hold ("start the desk routine"): Alexa fills
         a custom slot with such a value too (entity resolution then finds no match), and the handler says
@@ -239,7 +282,7 @@ class Matcher:
                         if value in self.type_ids.get(slot_type, {}):
                             resolved[name] = (self.type_ids[slot_type][value], slot_type)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
-        return (self._loose_match(candidates) or self._command(norm, routine_running)
+        return (self._answer(candidates) or self._loose_match(candidates) or self._command(norm, routine_running)
                 or (self._with_reason(norm) if routine_running else None)
                 or Match(QUESTION_INTENT, {ASK_SLOT: question}, how="question"))
 

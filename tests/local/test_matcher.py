@@ -101,6 +101,20 @@ def test_every_routine_synonym_fills_the_slot():
             assert match.slots.get("routine") == routine.id, synonym
 
 
+@pytest.mark.parametrize(("text", "intent"), [
+    ("yeah i'm happy with that", "AMAZON.YesIntent"), ("yes i'm ready", "AMAZON.YesIntent"),
+    ("no i'm not ready yet", "AMAZON.NoIntent"), ("no my neck's too sore for that", "AMAZON.NoIntent")])
+def test_a_yes_or_no_opening_a_statement_is_that_answer(text, intent):
+    assert matcher_for("en-US").match(text, routine_running=True).intent == intent
+
+
+@pytest.mark.parametrize("text", ["yes but only a little", "yes i am not sure", "no yeah maybe", "no what is that",
+                                  "no wait go back", "yes what do i do next"])
+def test_a_yes_or_no_that_is_taken_back_hedged_or_followed_by_a_command_is_not_guessed(text):
+    """The safety check must not take "yes but only a little" for an answer either way."""
+    assert matcher_for("en-US").match(text, routine_running=True).intent not in {"AMAZON.YesIntent", "AMAZON.NoIntent"}
+
+
 @pytest.mark.parametrize("text", ["i want the bedtime routine", "run the desk routine", "start the breathing one"])
 def test_a_routine_name_the_list_lacks_still_reaches_the_routine_intent_unresolved(text):
     """As Alexa fills a custom slot with a value it does not list: the handler then names the routines."""

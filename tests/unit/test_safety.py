@@ -219,6 +219,8 @@ EXPECTED = [
     ("this pain makes me want to die", "crisis"),
     ("i don't want to be here anymore", "crisis"),
     ("this pain is going to make me end it", "crisis"),
+    ("my flatmate says she wants to end her life", "crisis"),
+    ("my friend wants to end it how do i help", "crisis"),
     ("i'm done with this life", "crisis"),
     ("pregnant and seeing sparkly lights with this headache", "pregnancy"),
     ("it came on full blast in under a minute", "sudden_onset"),
