@@ -165,7 +165,8 @@ def test_every_session_asks_the_safety_check_briefly_once_it_has_been_heard(make
     assert steps_in(again)[0] == 1, "asked once per session"
 
 
-@pytest.mark.parametrize("unclear", ["continue", "keep going", "I think so, mostly", "go on then"])
+@pytest.mark.parametrize("unclear", ["continue", "keep going", "I think so, mostly", "go on then",
+                                     "yes but only a little", "no wait what were they", "no yeah maybe"])
 def test_a_hurried_carry_on_is_no_answer_to_the_safety_check(talk, unclear):
     talk.launch()
     talk.say("start the quick routine")
