@@ -85,6 +85,7 @@ PRONUNCIATIONS = {
     "pregabalin": "P R IY G AE B AH L IH N",
     "riboflavin": "R AY B OW F L EY V IH N",
     "shiatsu": "SH IY AA T S UW",
+    "shush": "SH AH SH",
     "suboccipitals": "S AH B AA K S IH P IH T AH L Z",
     "tingly": "T IH NG G L IY",
     "tox": "T AA K S",
