@@ -76,6 +76,8 @@ _ANSWER_OPENERS = {"AMAZON.YesIntent": ("yes", "yeah", "yep", "yup", "yes please
                                         "definitely", "absolutely"),
                    "AMAZON.NoIntent": ("no", "nah", "nope", "no thanks", "no thank you", "not now", "not today",
                                        "not yet")}
+# Longest first, so that "no thank you" is tried before "no"; sorted once, not per utterance.
+_ANSWER_OPENERS = {intent: sorted(openers, key=len, reverse=True) for intent, openers in _ANSWER_OPENERS.items()}
 _TAKES_BACK = {"AMAZON.YesIntent": re.compile(r"\b(?:not|no|never|nothing|none|nope|nah|\w+n't|dont|cant|wont)\b"),
                "AMAZON.NoIntent": re.compile(r"\b(?:yes|yeah|yep|yup|sure)\b")}
 _HEDGES = re.compile(r"\b(?:maybe|perhaps|think|guess|suppose|sort of|kind of|kinda|sorta|but|mostly|probably|"
@@ -177,9 +179,10 @@ class Matcher:
             return
         self.patterns.append(self._pattern(intent, sample, slot_types, loose=False))
         closed = {slot_types.get(slot, "") for slot in _SLOT.findall(sample)}
+        if intent == URGENT_INTENT or not closed <= set(self.type_values) - {TOPIC_SLOT_TYPE}:
+            return  # free text, topic questions and red flags have no loose form: only closed lists do
         loose = self._pattern(intent, sample, slot_types, loose=True)
-        if intent != URGENT_INTENT and closed <= set(self.type_values) - {TOPIC_SLOT_TYPE} and \
-                loose.literal_words >= _LOOSE_LITERALS:
+        if loose.literal_words >= _LOOSE_LITERALS:
             self.loose.append(loose)
 
     def _pattern(self, intent: str, sample: str, slot_types: dict[str, str], loose: bool) -> _Pattern:
@@ -209,7 +212,7 @@ class Matcher:
             if self._phrases(candidate) is not None:
                 return None  # a run of one intent's own phrasings ("yes definitely please") says it already
             for intent, openers in _ANSWER_OPENERS.items():
-                for opener in sorted(openers, key=len, reverse=True):
+                for opener in openers:
                     rest = candidate.removeprefix(opener + " ").strip()
                     if rest == candidate or not rest:
                         continue
