@@ -224,6 +224,9 @@ EXPECTED = [
     ("i'm done with this life", "crisis"),
     ("pregnant and seeing sparkly lights with this headache", "pregnancy"),
     ("it came on full blast in under a minute", "sudden_onset"),
+    ("my sight's gone doubled since this morning", "vision_loss"),
+    # a general-sounding question that tells of vomiting again and again is the speaker's own
+    ("what helps when the headache is so bad you keep throwing up", "vomiting"),
     # a crisis statement wins over the headache described with it
     ("this is the worst headache of my life and i want to die", "crisis"),
 ]
@@ -291,6 +294,10 @@ NOT_URGENT = [
     "i banged my head on a shelf in twenty nineteen and massage is fine for me",
     "knocked my head on the cupboard last month and it's totally fine now, can i massage my neck",
     "hit my head pretty hard about eight months ago and the scan was clear",
+    "my daughter had a concussion three seasons ago and she's fully cleared",
+    "i came off my bike the summer before last and the neck is just stiff now",
+    "my brain exploded with plans at work so my neck is tight",
+    "i nearly passed out giggling at the film",
     "temperature's normal and the neck is only stiff from sleeping wrong",
     "i was knocked out by tiredness and woke up with a sore neck",
     "this term has been an absolute car crash lately and my shoulders are in knots",
