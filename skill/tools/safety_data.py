@@ -9,7 +9,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "eval" / "safety"
 # Each data file with its sources: the first set (tune and test sources), then larger tuning
-# sets written later from other sources, then rounds 10 to 20 (tune and test sources again).
+# sets written later from other sources, then rounds 10 to 21 (tune and test sources again).
 FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
          ("tune3.jsonl", "tune3_sources.json"), ("tune4.jsonl", "tune4_sources.json"),
          ("tune5.jsonl", "tune5_sources.json"), ("tune6.jsonl", "tune6_sources.json"),
@@ -19,7 +19,8 @@ FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.jso
          ("round13.jsonl", "round13_sources.json"), ("round14.jsonl", "round14_sources.json"),
          ("round15.jsonl", "round15_sources.json"), ("round16.jsonl", "round16_sources.json"),
          ("round17.jsonl", "round17_sources.json"), ("round18.jsonl", "round18_sources.json"),
-         ("round19.jsonl", "round19_sources.json"), ("round20.jsonl", "round20_sources.json"))
+         ("round19.jsonl", "round19_sources.json"), ("round20.jsonl", "round20_sources.json"),
+         ("round21.jsonl", "round21_sources.json"))
 
 
 @dataclass(frozen=True)

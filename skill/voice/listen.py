@@ -91,6 +91,7 @@ PRONUNCIATIONS = {
     "tox": "T AA K S",
     "trapezius": "T R AH P IY Z IY AH S",
     "tumour": "T UW M ER",
+    "unfreeze": "AH N F R IY Z",
     "unpause": "AH N P AO Z",
     "vomited": "V AA M AH T IH D",
     "warfarin": "W AO R F ER IH N",

@@ -227,6 +227,8 @@ EXPECTED = [
     ("my sight's gone doubled since this morning", "vision_loss"),
     # a general-sounding question that tells of vomiting again and again is the speaker's own
     ("what helps when the headache is so bad you keep throwing up", "vomiting"),
+    # the negation is about the tablets, not the new headache
+    ("the painkillers don't touch this new kind of headache", "pattern_change"),
     # a crisis statement wins over the headache described with it
     ("this is the worst headache of my life and i want to die", "crisis"),
 ]
@@ -298,6 +300,9 @@ NOT_URGENT = [
     "i came off my bike the summer before last and the neck is just stiff now",
     "my brain exploded with plans at work so my neck is tight",
     "i nearly passed out giggling at the film",
+    "i just want to collapse onto the sofa tonight",
+    "the printer jammed again and i almost had a fit",
+    "the ice pick jabs behind my ear come and go in seconds",
     "temperature's normal and the neck is only stiff from sleeping wrong",
     "i was knocked out by tiredness and woke up with a sore neck",
     "this term has been an absolute car crash lately and my shoulders are in knots",
