@@ -9,7 +9,7 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "eval" / "safety"
 # Each data file with its sources: the first set (tune and test sources), then larger tuning
-# sets written later from other sources, then rounds 10 to 21 (tune and test sources again).
+# sets written later from other sources, then rounds 10 to 22 (tune and test sources again).
 FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.json"),
          ("tune3.jsonl", "tune3_sources.json"), ("tune4.jsonl", "tune4_sources.json"),
          ("tune5.jsonl", "tune5_sources.json"), ("tune6.jsonl", "tune6_sources.json"),
@@ -20,7 +20,7 @@ FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.jso
          ("round15.jsonl", "round15_sources.json"), ("round16.jsonl", "round16_sources.json"),
          ("round17.jsonl", "round17_sources.json"), ("round18.jsonl", "round18_sources.json"),
          ("round19.jsonl", "round19_sources.json"), ("round20.jsonl", "round20_sources.json"),
-         ("round21.jsonl", "round21_sources.json"))
+         ("round21.jsonl", "round21_sources.json"), ("round22.jsonl", "round22_sources.json"))
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,12 @@ def test_no_weights_file_means_rules_alone(tmp_path: Path) -> None:
 
 
 def test_english_has_weights_and_a_strict_threshold() -> None:
-    """The trainer picks the threshold out of fold (0.68 to 0.88 so far, as the data grew: 0.68 with
-    safety round 15 and understanding round 7, 0.79 again with rounds 16 and 8); a much lower one
-    would mean the model had learned to flag ordinary words."""
+    """The trainer picks the threshold out of fold (0.62 to 0.88 so far, as the data grew: 0.68 with
+    safety round 15 and understanding round 7, 0.79 again with rounds 16 and 8, 0.62 with round 22,
+    when it caught 15 more held-out urgent phrasings for 1 more held-out false alarm); a much lower
+    one would mean the model had learned to flag ordinary words."""
     model = screen_for("en").likelihood
-    assert model is not None and model.threshold >= 0.65
+    assert model is not None and model.threshold >= 0.6
 
 
 @pytest.mark.parametrize(("plain", "plain_caution", "kind", "caution"), [

@@ -229,6 +229,8 @@ EXPECTED = [
     ("what helps when the headache is so bad you keep throwing up", "vomiting"),
     # the negation is about the tablets, not the new headache
     ("the painkillers don't touch this new kind of headache", "pattern_change"),
+    ("it came on like someone flipped a switch", "sudden_onset"),
+    ("my headaches feel really different from how they used to", "pattern_change"),
     # a crisis statement wins over the headache described with it
     ("this is the worst headache of my life and i want to die", "crisis"),
 ]
@@ -303,6 +305,9 @@ NOT_URGENT = [
     "i just want to collapse onto the sofa tonight",
     "the printer jammed again and i almost had a fit",
     "the ice pick jabs behind my ear come and go in seconds",
+    "my legs feel dead after the long walk",
+    "i crashed out on the sofa after dinner",
+    "i've blacked out the whole afternoon in my diary",
     "temperature's normal and the neck is only stiff from sleeping wrong",
     "i was knocked out by tiredness and woke up with a sore neck",
     "this term has been an absolute car crash lately and my shoulders are in knots",
