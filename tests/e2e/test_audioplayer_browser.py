@@ -60,7 +60,8 @@ def open_device(browser: Any, url: str) -> Any:
     """A fresh page (a device that has played nothing), once it says its tracks are ready."""
     page = browser.new_page()
     page.goto(f"{url}/")
-    page.wait_for_function("() => /routine tracks ready/.test(document.getElementById('tracks-ready').textContent)")
+    page.wait_for_function("() => /routine tracks ready/.test(document.getElementById('tracks-ready').textContent)",
+                           timeout=AUDIO_TIMEOUT_MS)
     return page
 
 
@@ -84,7 +85,8 @@ def wait_playing_past(page: Any, seconds: float) -> None:
 
 def wait_note(page: Any, text: str, count: int = 1) -> None:
     page.wait_for_function("([t, n]) => [...document.querySelectorAll('#log li.note')]"
-                           ".filter((li) => li.textContent.startsWith(t)).length >= n", arg=[text, count])
+                           ".filter((li) => li.textContent.startsWith(t)).length >= n", arg=[text, count],
+                           timeout=AUDIO_TIMEOUT_MS)
 
 
 def test_full_routine_plays_as_one_track_pauses_by_the_player_and_resumes_at_that_second(
