@@ -35,6 +35,11 @@ NAVIGATION = frozenset({
     "AMAZON.PauseIntent", "AMAZON.ResumeIntent", "AMAZON.NextIntent", "AMAZON.PreviousIntent",
     "AMAZON.RepeatIntent", "AMAZON.StartOverIntent", "SlowerIntent", "FasterIntent", "ProgressIntent",
 })
+# Said while a routine plays, a question that points at "this" or "that" ("what's the point of this hold",
+# "where exactly is that spot") asks about the step being done: asking for more about it is then as expected
+# as a navigation word, and gets the same bar.
+STEP_QUESTION = "MoreIntent"
+POINTERS = frozenset({"this", "that", "here", "these", "those"})
 QUESTION = "?question"  # the pseudo-intent of the topic questions: closest means "ask the ranker"
 # (any intent, a navigation intent while a routine plays), keyed by whether embeddings are on. Chosen by
 # leave-one-out over the 552 literal samples then in the model, said mid-routine, with embeddings: 0.5 and
@@ -83,12 +88,15 @@ class IntentClassifier:
     """Nearest-sample TF-IDF (and embedding) scoring over literal samples; build once, ``score`` is read-only."""
 
     def __init__(self, samples: Mapping[str, Iterable[str]], questions: Iterable[str] = (),
-                 embed: Callable[[str], Any] | None = None) -> None:
-        """``samples`` maps an intent name to its literal phrasings (no slots); ``questions`` are the
-        model's topic questions, the class :data:`QUESTION`; ``embed`` gives a unit sentence vector
-        (numpy), when the embedding model is available."""
+                 embed: Callable[[str], Any] | None = None, embed_as: Mapping[str, str] | None = None) -> None:
+        """``samples`` maps an intent name to its phrasings; ``questions`` are the model's topic
+        questions, the class :data:`QUESTION`; ``embed`` gives a unit sentence vector (numpy), when the
+        embedding model is available. ``embed_as`` gives the words to embed for a sample whose own words
+        are not a sentence: a slot's place-holder word means nothing to the embedding model, one of the
+        slot's values does."""
         texts = [(intent, text) for intent, phrasings in {**samples, QUESTION: questions}.items()
                  for text in phrasings]
+        embed_as = embed_as or {}
         examples = [(intent, _terms(text)) for intent, text in texts]
         intent_terms: dict[str, set[str]] = {}
         for intent, terms in examples:
@@ -111,7 +119,7 @@ class IntentClassifier:
         if embed is not None and texts:
             import numpy as np  # present whenever ``embed`` is: it returns numpy vectors
 
-            self._matrix = np.stack([embed(text) for _, text in texts])
+            self._matrix = np.stack([embed(embed_as.get(text, text)) for _, text in texts])
             self._classes = sorted(set(self._owners))
             self._class_of = np.array([self._classes.index(intent) for intent in self._owners])
             self._np = np
@@ -149,8 +157,9 @@ class IntentClassifier:
     def confident(self, scored: Scored, question: float, text: str, routine_running: bool) -> bool:
         """Whether the command ``scored`` is confident enough to act on, given the closest topic
         question's score ``question`` and what is going on in the conversation."""
-        navigating = routine_running and scored.intent in NAVIGATION
         said = words(text)
+        navigating = routine_running and (scored.intent in NAVIGATION
+                                          or (scored.intent == STEP_QUESTION and not POINTERS.isdisjoint(said)))
         asks = len(said) >= SHORT_QUESTION and said[0] in QUESTION_WORDS and said[1] not in REQUEST_OPENERS
         if scored.score < question + MARGINS[navigating]:
             return False

@@ -26,7 +26,7 @@ from typing import Any
 from skill.content.overlay import read_locale_data
 from skill.intents import ASK_INTENT, ASK_SLOT, SYMPTOM_SLOT, TOPIC_SLOT_TYPE, URGENT_INTENT
 from skill.text import normalise
-from skill.understanding.classifier import QUESTION, IntentClassifier, Scored
+from skill.understanding.classifier import QUESTION, QUESTION_WORDS, REQUEST_OPENERS, IntentClassifier, Scored
 from skill.understanding.screen import check
 from skill.understanding.semantic import embedder
 
@@ -104,6 +104,12 @@ _LAUNCH_VERBS = ("open", "launch", "start", "talk to", "run", "begin", "load", "
 _ONE_SHOT = re.compile(r"^(?:ask|tell)\s+{name}\s*(?:to|about|for|if|whether)?\s*(?P<rest>.*)$")
 
 
+def _asks(text: str) -> bool:
+    """Whether ``text`` opens as a question ("is a short one enough"), not as a request ("can we do ...")."""
+    said = text.split()
+    return len(said) > 1 and said[0] in QUESTION_WORDS and said[1] not in REQUEST_OPENERS | {"i"}
+
+
 def _after_softeners(words: list[str]) -> list[str]:
     """The words after any softeners that open them (see :data:`_SOFTENERS`)."""
     changed = True
@@ -156,6 +162,12 @@ class Matcher:
             self.type_ids[slot_type["name"]] = ids
         self.exact: dict[str, str] = {}
         self.patterns: list[_Pattern] = []
+        # Samples with a closed-list slot, as the classifier learns them (see :meth:`_slot_words`):
+        # intent -> the samples with each slot's place held by one word, and those words' embeddable form.
+        self.slotted: dict[str, list[str]] = {}
+        self._embed_as: dict[str, str] = {}
+        # place-holder word -> (slot name, slot type, the type's values as a regex)
+        self._slot_words_of: dict[str, tuple[str, str, re.Pattern[str]]] = {}
         # The same samples with a closed-list slot open to any short name (see :meth:`_loose_match`).
         self.loose: list[_Pattern] = []
         for intent in language["intents"]:
@@ -165,13 +177,46 @@ class Matcher:
         for intent_name, phrases in builtin_phrases.items():
             for phrase in phrases:
                 self.exact.setdefault(normalise(phrase), intent_name)
+        for intent in language["intents"]:
+            self._learn_slotted(intent)
         # Custom-typed slots (closed lists) before free-text carriers, and longer literals first.
         self.patterns.sort(key=lambda p: ("AMAZON.SearchQuery" in p.slot_types.values(), -p.literal_words))
         by_intent: dict[str, list[str]] = {}
         for sample, intent_name in self.exact.items():
             if intent_name not in EXACT_ONLY:
                 by_intent.setdefault(intent_name, []).append(sample)
-        self.classifier = IntentClassifier(by_intent, self.type_values.get(TOPIC_SLOT_TYPE, {}), embedder())
+        for intent_name, samples in self.slotted.items():
+            by_intent.setdefault(intent_name, []).extend(samples)
+        self.classifier = IntentClassifier(by_intent, self.type_values.get(TOPIC_SLOT_TYPE, {}), embedder(),
+                                           embed_as=self._embed_as)
+
+    def _learn_slotted(self, intent: dict[str, Any]) -> None:
+        """Teach the classifier ``intent``'s samples that carry closed-list slots ("start the {routine}
+        routine"), each slot's place held by one word of its own, so that a name said in a carrier no
+        sample has ("put the quick release on") still reaches the intent, as Alexa's model generalises
+        over its carriers. Free text, topic questions and red flags are not learnt this way."""
+        slot_types = {s["name"]: s["type"] for s in intent.get("slots", [])}
+        closed = {name for name, slot_type in slot_types.items()
+                  if slot_type in self.type_values and slot_type != TOPIC_SLOT_TYPE}
+        if intent["name"] == URGENT_INTENT or not closed:
+            return
+        for name in closed:
+            values = self.type_values[slot_types[name]]
+            # Names of two words or more only: one word ("gentle", "short", "full") is as often an everyday
+            # adjective in a question ("give me a gentle neck stretch") as a routine's name.
+            spoken = sorted((v for v in values if " " in v), key=len, reverse=True)
+            if not spoken:
+                continue
+            alternatives = "|".join(re.escape(v) for v in spoken)
+            self._slot_words_of[f"slot{name}"] = (name, slot_types[name], re.compile(rf"\b(?:{alternatives})\b"))
+        for sample in intent.get("samples", []):
+            names = set(_SLOT.findall(sample))
+            if not names or not names <= closed:
+                continue
+            held = normalise(_SLOT.sub(lambda slot: f"slot{slot.group(1)}", sample))
+            example = {name: next(iter(self.type_values[slot_types[name]].values())) for name in names}
+            self.slotted.setdefault(intent["name"], []).append(held)
+            self._embed_as[held] = normalise(_SLOT.sub(lambda slot, said=example: said[slot.group(1)], sample))
 
     def _add(self, intent: str, sample: str, slot_types: dict[str, str]) -> None:
         if not _SLOT.search(sample):
@@ -323,7 +368,8 @@ class Matcher:
         for command in unsampled[:_STATISTICAL_SPLITS]:
             found = self._command(" ".join(command), routine_running=True)
             if found is not None and found.intent not in _NOT_WITH_REASON:
-                return Match(found.intent, how="reason", confidence=found.confidence)
+                return Match(found.intent, found.slots, how="reason", confidence=found.confidence,
+                             resolved=found.resolved)
         return None
 
     def _command(self, norm: str, routine_running: bool, said: str | None = None) -> Match | None:
@@ -338,16 +384,42 @@ class Matcher:
         run = self._phrases(norm)
         if run is not None:
             return Match(run, how="phrases")
-        # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them.
+        # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them; and
+        # with a slot's value held by its place-holder word, for the intents that take it (a question about
+        # a value, "is a short massage enough", is no request for it).
         best: Scored | None = None
+        best_slots: dict[str, str] = {}
         for candidate in candidates:
-            scores = {s.intent: s.score for s in self.classifier.score(candidate, said=said or norm)}
-            question_score = scores.pop(QUESTION, 0.0)
-            command = max(scores.items(), key=lambda item: item[1], default=None)
-            if command and (best is None or command[1] > best.score) and \
-                    self.classifier.confident(Scored(*command), question_score, candidate, routine_running):
-                best = Scored(*command)
-        return None if best is None else Match(best.intent, how="statistical", confidence=best.score)
+            held, slots = self._slot_words(candidate)
+            for text in dict.fromkeys((candidate, held) if slots and not _asks(held) else (candidate,)):
+                scores = {s.intent: s.score for s in self.classifier.score(text, said=said or norm)}
+                question_score = scores.pop(QUESTION, 0.0)
+                command = max(scores.items(), key=lambda item: item[1], default=None)
+                if command and (text == candidate or command[0] in self.slotted) and \
+                        (best is None or command[1] > best.score) and \
+                        self.classifier.confident(Scored(*command), question_score, text, routine_running):
+                    best, best_slots = Scored(*command), slots
+        if best is None:
+            return None
+        values, resolved = {}, {}
+        if best.intent in self.slotted:
+            for name, value in best_slots.items():
+                slot_type = self._slot_words_of[f"slot{name}"][1]
+                values[name] = self.type_values[slot_type][value]
+                if value in self.type_ids.get(slot_type, {}):
+                    resolved[name] = (self.type_ids[slot_type][value], slot_type)
+        return Match(best.intent, values, how="statistical", confidence=best.score, resolved=resolved)
+
+    def _slot_words(self, norm: str) -> tuple[str, dict[str, str]]:
+        """``norm`` with the first value of each closed-list slot the classifier learnt replaced by that
+        slot's place-holder word (see :meth:`_learn_slotted`), and the values found, by slot name."""
+        slots: dict[str, str] = {}
+        for word, (name, _, values) in self._slot_words_of.items():
+            found = values.search(norm)
+            if found:
+                slots[name] = found.group(0)
+                norm = norm[: found.start()] + word + norm[found.end():]
+        return norm, slots
 
     def _phrases(self, norm: str) -> str | None:
         """The intent when ``norm`` is a run of its own literal samples and fillers ("yep sure", "no not

@@ -54,6 +54,34 @@ def test_a_command_must_beat_the_closest_topic_question_by_a_margin_navigation_l
     assert not classifier.confident(Scored("FasterIntent", 0.9), 0.92, "go quicker", routine_running=False)
 
 
+def test_a_question_pointing_at_this_step_asks_for_more_about_it_while_a_routine_plays():
+    classifier = matcher_for("en-US").classifier
+    anything, navigation = classifier.thresholds
+    between = Scored("MoreIntent", (anything + navigation) / 2)
+    assert classifier.confident(between, 0.0, "what's the point of this hold", routine_running=True)
+    assert not classifier.confident(between, 0.0, "what's the point of this hold", routine_running=False)
+    assert not classifier.confident(between, 0.0, "what's the point of stretching", routine_running=True)
+
+
+@pytest.mark.parametrize(("text", "routine"), [
+    ("put the quick release on", "quick"),
+    ("could you put on the skull base release", "quick"),
+    ("fancy doing the gentle one", "gentle"),
+    ("i'm having a flare start the gentle one", "gentle"),
+])
+def test_a_routine_named_in_a_carrier_no_sample_has_reaches_start_routine_with_its_name(text, routine):
+    matcher = matcher_for("en-US")
+    assert not any(p.regex.match(text) for p in matcher.patterns)
+    match = matcher.match(text, routine_running=True)
+    assert (match.intent, match.slots, match.resolved) == (
+        "StartRoutineIntent", {"routine": routine}, {"routine": (routine, "ROUTINE_NAME")})
+
+
+@pytest.mark.parametrize("text", ["is a quick release enough on a bad day", "give me a gentle neck stretch"])
+def test_a_question_about_a_routine_name_or_an_everyday_adjective_is_no_request_for_a_routine(text):
+    assert matcher_for("en-US").match(text).intent == QUESTION_INTENT
+
+
 def test_a_question_shaped_command_needs_a_close_sample_unless_a_routine_plays():
     classifier = matcher_for("en-US").classifier
     help_like = Scored("AMAZON.HelpIntent", 0.7)
