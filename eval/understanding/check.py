@@ -43,7 +43,7 @@ INTENTS = (
 
 SPLITS = ("tune", "test")
 # File-name suffixes; a round whose sources file is absent is skipped.
-ROUNDS = ("", *(str(n) for n in range(2, 15)))
+ROUNDS = ("", *(str(n) for n in range(2, 16)))
 MIN_PER_TOPIC = 12
 MIN_PER_INTENT = 15
 MIN_QUESTIONS = 600

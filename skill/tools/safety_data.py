@@ -20,7 +20,8 @@ FILES = (("phrasings.jsonl", "sources.json"), ("tune2.jsonl", "tune2_sources.jso
          ("round15.jsonl", "round15_sources.json"), ("round16.jsonl", "round16_sources.json"),
          ("round17.jsonl", "round17_sources.json"), ("round18.jsonl", "round18_sources.json"),
          ("round19.jsonl", "round19_sources.json"), ("round20.jsonl", "round20_sources.json"),
-         ("round21.jsonl", "round21_sources.json"), ("round22.jsonl", "round22_sources.json"))
+         ("round21.jsonl", "round21_sources.json"), ("round22.jsonl", "round22_sources.json"),
+         ("round23.jsonl", "round23_sources.json"))
 
 
 @dataclass(frozen=True)

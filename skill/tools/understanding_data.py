@@ -23,7 +23,7 @@ class Item:
 
 
 # round -> the suffix of its file names (absent rounds add nothing)
-ROUNDS = {"1": "", **{str(n): str(n) for n in range(2, 15)}}
+ROUNDS = {"1": "", **{str(n): str(n) for n in range(2, 16)}}
 KINDS = ("questions", "offtopic", "commands")
 
 
