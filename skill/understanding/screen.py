@@ -51,8 +51,8 @@ _INNER_NEGATION = re.compile(
 _RULE_KEYS = frozenset({"id", "note", "patterns", "combos", "unless", "remote", "negatable", "informational",
                         "informs", "general", "personal", "others", "selves"})
 _TOP_KEYS = frozenset({"note", "macros", "fillers", "respell", "negators", "not_negation", "clause_breaks",
-                       "remote_time", "recent_time", "contrast", "double_negation", "question_frames", "experience",
-                       "hypothetical", "second_opinion_words", "negation_window", "numbers", "rules"})
+                       "list_joiners", "remote_time", "recent_time", "contrast", "double_negation", "question_frames",
+                       "experience", "hypothetical", "second_opinion_words", "negation_window", "numbers", "rules"})
 
 URGENT, INFORMATIONAL, CLEAR = "urgent", "informational", "clear"
 GENERAL = "general"  # an urgent finding no rule names: the general urgent answer
@@ -102,6 +102,9 @@ class Language:
     negators: re.Pattern[str]
     not_negation: re.Pattern[str]
     clause_breaks: frozenset[str]
+    # "no fever or rash", "not had a fit or fainted": a negator reaches each item of a list it opens, so a
+    # joiner starts the negation window afresh
+    list_joiners: frozenset[str]
     remote_time: re.Pattern[str]
     recent_time: re.Pattern[str]
     contrast: re.Pattern[str]
@@ -279,10 +282,12 @@ class Screen:
         # "i can't sit up without a headache" has the headache: blank out a double negation, keeping offsets
         before = self.language.double_negation.sub(lambda m: "x" * len(m.group(0)), text[:start]).split()
         window: list[str] = []
+        reach = 0  # words since the nearest list joiner
         for word in reversed(before):
-            if word in self.language.clause_breaks or len(window) >= self.language.negation_window:
+            if word in self.language.clause_breaks or reach >= self.language.negation_window:
                 break
             window.insert(0, word)
+            reach = 0 if word in self.language.list_joiners else reach + 1
         if not window:
             return False
         span = " ".join(window)
@@ -469,6 +474,7 @@ def _language(data: dict[str, Any], path: Path, macros: dict[str, str]) -> Langu
         negators=_words_pattern(_phrases(data, "negators", path)),
         not_negation=_words_pattern(_phrases(data, "not_negation", path)),
         clause_breaks=frozenset(_phrases(data, "clause_breaks", path)),
+        list_joiners=frozenset(_phrases(data, "list_joiners", path)),
         remote_time=_alternation(f"{path}: remote_time", data.get("remote_time"), macros),
         recent_time=_alternation(f"{path}: recent_time", data.get("recent_time"), macros),
         contrast=_words_pattern(_phrases(data, "contrast", path)),

@@ -387,6 +387,8 @@ def test_general_questions_are_informational(text: str, category: str) -> None:
         ("i hit my head ten years ago", "head_injury"),
         ("i had a concussion in twenty eighteen", "head_injury"),
         ("i never had a seizure", "seizure"),
+        ("i haven't had a seizure or passed out just a stiff neck", "fainting"),  # the negator reaches the list
+        ("i got concussed playing rugby and that's long gone", "head_injury"),
     ],
 )
 def test_set_aside_triggers_are_reported(text: str, suppressed: str) -> None:
@@ -403,6 +405,8 @@ def test_set_aside_triggers_are_reported(text: str, suppressed: str) -> None:
         ("um so like i fell you know and hit my head", "head_injury"),
         ("i am sixty two and the headaches are new", "over_fifty"),
         ("i dont want to live anymore", "crisis"),
+        ("honestly there's no point carrying on", "crisis"),
+        ("i had no sleep or food and then i passed out", "fainting"),  # "and then" ends the list's negation
         ("what are the signs of a stroke because my arm went numb", "neuro_deficit"),
         ("could this be meningitis", "fever"),
     ],
