@@ -54,7 +54,8 @@ _ASKS = re.compile(r"\b(?:" + "|".join(sorted(_WH)) + r"|whether|if|explain|tell
                    r"(?:i|it|that|this|there|they|my|you|we|he|she|these|those))\b")
 # Words that may sit between a command and its reason ("pick up the pace a little i'm getting cold").
 _SOFTENERS = (("a", "little"), ("a", "bit"), ("a", "tad"), ("please",), ("now",), ("then",), ("for", "me"))
-_HALTS = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent"})  # a one-word command + reason
+# One word is command enough beside a reason only to halt, or to thank ("thanks i feel much better now").
+_ONE_WORD_WITH_REASON = frozenset({"AMAZON.PauseIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent", "ThanksIntent"})
 _NOT_WITH_REASON = EXACT_ONLY | {"AMAZON.HelpIntent", "MoreIntent"}  # these are questions when a reason follows
 # A command in other words is split from its reason only where a new clause plainly opens, after a
 # word that can end one: "how long should | i hold each point" is one question, not progress + reason.
@@ -337,8 +338,8 @@ class Matcher:
     def _with_reason(self, norm: str) -> Match | None:
         """A command said with its reason (see :data:`_REASON_OPENERS`): the longest of the model's
         phrasings that opens the words, or ends them, with a reason of at least two words on the other
-        side; ``None`` otherwise. One word is enough only to halt ("wait the baby's crying"); one that
-        ends the words must be longer, and may not be a question of its own."""
+        side; ``None`` otherwise. One word is enough only to halt or thank ("wait the baby's crying");
+        one that ends the words must be longer, and may not be a question of its own."""
         for candidate in dict.fromkeys((norm, self._strip_fillers(norm))):  # "thanks for that" keeps its thanks
             found = self._reason_split(candidate.split())
             if found is not None:
@@ -363,7 +364,7 @@ class Matcher:
                     unsampled.append(command)
                 if intent is None or intent == QUESTION_INTENT or intent in _NOT_WITH_REASON:
                     continue
-                if size > 1 or intent in _HALTS:
+                if size > 1 or intent in _ONE_WORD_WITH_REASON:
                     return Match(intent, how="reason")
         for command in unsampled[:_STATISTICAL_SPLITS]:
             found = self._command(" ".join(command), routine_running=True)
@@ -387,18 +388,25 @@ class Matcher:
         # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them; and
         # with a slot's value held by its place-holder word, for the intents that take it (a question about
         # a value, "is a short massage enough", is no request for it).
+        # The held words are read only when the words as said are no command ("start the whole routine
+        # over" starts it over).
         best: Scored | None = None
         best_slots: dict[str, str] = {}
-        for candidate in candidates:
-            held, slots = self._slot_words(candidate)
-            for text in dict.fromkeys((candidate, held) if slots and not _asks(held) else (candidate,)):
+        heard = [(candidate, *self._slot_words(candidate)) for candidate in candidates]
+        for holding in (False, True):
+            for candidate, held, slots in heard:
+                text = held if holding else candidate
+                if holding and (not slots or _asks(held)):
+                    continue
                 scores = {s.intent: s.score for s in self.classifier.score(text, said=said or norm)}
                 question_score = scores.pop(QUESTION, 0.0)
                 command = max(scores.items(), key=lambda item: item[1], default=None)
-                if command and (text == candidate or command[0] in self.slotted) and \
+                if command and (not holding or command[0] in self.slotted) and \
                         (best is None or command[1] > best.score) and \
                         self.classifier.confident(Scored(*command), question_score, text, routine_running):
                     best, best_slots = Scored(*command), slots
+            if best is not None:
+                break
         if best is None:
             return None
         values, resolved = {}, {}

@@ -294,6 +294,7 @@ NORMAL = [
 
 
 NOT_URGENT = [
+    "my son doesn't want to go on the school trip with his sore neck",  # an outing, not a crisis sign
     "it's been two years since that crash and my neck still gets stiff",  # long past
     "i banged my head on a shelf in twenty nineteen and massage is fine for me",
     "knocked my head on the cupboard last month and it's totally fine now, can i massage my neck",
@@ -406,6 +407,7 @@ def test_set_aside_triggers_are_reported(text: str, suppressed: str) -> None:
         ("i am sixty two and the headaches are new", "over_fifty"),
         ("i dont want to live anymore", "crisis"),
         ("honestly there's no point carrying on", "crisis"),
+        ("my dad keeps saying he does not want to be here anymore", "crisis"),
         ("i had no sleep or food and then i passed out", "fainting"),  # "and then" ends the list's negation
         ("what are the signs of a stroke because my arm went numb", "neuro_deficit"),
         ("could this be meningitis", "fever"),

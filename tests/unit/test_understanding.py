@@ -77,6 +77,16 @@ def test_a_routine_named_in_a_carrier_no_sample_has_reaches_start_routine_with_i
         "StartRoutineIntent", {"routine": routine}, {"routine": (routine, "ROUTINE_NAME")})
 
 
+def test_a_routine_name_inside_a_command_of_its_own_keeps_that_command():
+    match = matcher_for("en-US").match("could we start the whole routine over", routine_running=True)
+    assert match.intent == "AMAZON.StartOverIntent"
+
+
+def test_thanks_said_with_how_the_person_feels_is_thanks():
+    match = matcher_for("en-US").match("thanks my shoulders feel lighter", routine_running=True)
+    assert (match.intent, match.how) == ("ThanksIntent", "reason")
+
+
 @pytest.mark.parametrize("text", ["is a quick release enough on a bad day", "give me a gentle neck stretch"])
 def test_a_question_about_a_routine_name_or_an_everyday_adjective_is_no_request_for_a_routine(text):
     assert matcher_for("en-US").match(text).intent == QUESTION_INTENT
