@@ -163,8 +163,8 @@ class Matcher:
             self.type_ids[slot_type["name"]] = ids
         self.exact: dict[str, str] = {}
         self.patterns: list[_Pattern] = []
-        # Samples with a closed-list slot, as the classifier learns them (see :meth:`_slot_words`):
-        # intent -> the samples with each slot's place held by one word, and those words' embeddable form.
+        # Samples with a closed-list slot, as the classifier learns them (see :meth:`_learn_slotted`):
+        # intent -> the samples with each slot's place held by one word; and what to embed for each.
         self.slotted: dict[str, list[str]] = {}
         self._embed_as: dict[str, str] = {}
         # place-holder word -> (slot name, slot type, the type's values as a regex)
@@ -323,13 +323,7 @@ class Matcher:
                     command = self._command(carried, routine_running, said=norm) if carried else None
                     if command is not None:  # "can you tell me more about that": a command behind a carrier
                         return command
-                    slots, resolved = {}, {}
-                    for name, value in found.groupdict().items():
-                        slot_type = pattern.slot_types.get(name, "")
-                        values = self.type_values.get(slot_type, {})
-                        slots[name] = values.get(value, value).strip() if values else value.strip()
-                        if value in self.type_ids.get(slot_type, {}):
-                            resolved[name] = (self.type_ids[slot_type][value], slot_type)
+                    slots, resolved = self._fill(found.groupdict(), pattern.slot_types)
                     return Match(pattern.intent, slots, how="pattern", resolved=resolved)
         return (self._answer(candidates) or self._loose_match(candidates) or self._command(norm, routine_running)
                 or (self._with_reason(norm) if routine_running else None)
@@ -385,11 +379,10 @@ class Matcher:
         run = self._phrases(norm)
         if run is not None:
             return Match(run, how="phrases")
-        # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them; and
-        # with a slot's value held by its place-holder word, for the intents that take it (a question about
-        # a value, "is a short massage enough", is no request for it).
-        # The held words are read only when the words as said are no command ("start the whole routine
-        # over" starts it over).
+        # Fillers are words too ("cool thanks", "uh huh"): score the words as said and without them. Only
+        # when they are no command ("start the whole routine over" starts it over), score them again with
+        # a slot's value held by its place-holder word, for the intents that take it; a question about a
+        # value ("is a short massage enough") is no request for it.
         best: Scored | None = None
         best_slots: dict[str, str] = {}
         heard = [(candidate, *self._slot_words(candidate)) for candidate in candidates]
@@ -409,14 +402,23 @@ class Matcher:
                 break
         if best is None:
             return None
-        values, resolved = {}, {}
-        if best.intent in self.slotted:
-            for name, value in best_slots.items():
-                slot_type = self._slot_words_of[f"slot{name}"][1]
-                values[name] = self.type_values[slot_type][value]
-                if value in self.type_ids.get(slot_type, {}):
-                    resolved[name] = (self.type_ids[slot_type][value], slot_type)
+        slot_types = {name: slot_type for name, slot_type, _ in self._slot_words_of.values()}
+        values, resolved = self._fill(best_slots if best.intent in self.slotted else {}, slot_types)
         return Match(best.intent, values, how="statistical", confidence=best.score, resolved=resolved)
+
+    def _fill(self, said: dict[str, str],
+              slot_types: dict[str, str]) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Slot values as the handlers get them (a closed list's synonym as its value) and their entity
+        resolution, for the words ``said`` in each slot."""
+        slots: dict[str, str] = {}
+        resolved: dict[str, tuple[str, str]] = {}
+        for name, value in said.items():
+            slot_type = slot_types.get(name, "")
+            values = self.type_values.get(slot_type, {})
+            slots[name] = values.get(value, value).strip() if values else value.strip()
+            if value in self.type_ids.get(slot_type, {}):
+                resolved[name] = (self.type_ids[slot_type][value], slot_type)
+        return slots, resolved
 
     def _slot_words(self, norm: str) -> tuple[str, dict[str, str]]:
         """``norm`` with the first value of each closed-list slot the classifier learnt replaced by that
